@@ -1,0 +1,1 @@
+"""Transports: the seam (`base`) and one module per WebSocket library."""
