@@ -1,0 +1,47 @@
+# metis-env: every command creates or reuses .venv itself.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHARED ?= ../shared
+AUTOBAHN_OUT ?= build/autobahn
+
+.PHONY: help venv test lint typecheck pytest demo conformance bench clean
+
+help:
+	@echo "make demo         set up, start the embedded simulator and run every example"
+	@echo "make test         set up, lint (ruff), type-check (mypy --strict) and run the tests"
+	@echo "make conformance  run Autobahn|Testsuite against WebSocketApi (every transport)"
+	@echo "make bench        benchmarks side by side with websockets, aiohttp and picows"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,fast,bench]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv
+	PYTHONASYNCIODEBUG=1 PYTHONWARNINGS=default $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+demo: venv
+	$(BIN)/metis-env demo
+
+conformance: venv
+	@bash tests/conformance/run_all.sh "$(SHARED)" "$(AUTOBAHN_OUT)"
+
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf build .mypy_cache .pytest_cache .ruff_cache .hypothesis
