@@ -5,11 +5,14 @@ The camelCase aliases are the ``configs.json`` keys of the original (``connectTi
 the Python spelling. Both are accepted as input, even mixed, but not for the same option twice.
 Times are milliseconds, sizes bytes, as in the METIS contract.
 
-Validation is strict, like the original's zod schema: ``"true"`` is not a boolean, ``"5000"``
-is not a number and ``5000.0`` is not an integer. The one exception is ``port``, which (as in
-the original) also accepts a string of digits. Unlike the original, port 0 and ports above
-65535 are rejected, in strings too. Every problem is collected and reported together in one
-`InvalidConfigurationError` whose message starts with ``Invalid WebSocket API configuration:``.
+Validation is strict, like the original's zod schema (the rules are in `option_rules`):
+``"true"`` is not a boolean, ``"5000"`` is not a number, ``5000.0`` is not an integer; only
+``port`` also takes a string of digits. Every problem is collected and reported together in
+one `InvalidConfigurationError` whose message starts with ``Invalid WebSocket API
+configuration:``. Cross-field rules: ``maxReconnectDelay >= reconnectDelay``, ``keyFile``
+needs ``certFile``, and a path or query is given either inside ``host`` or as an option.
+No rule ties ``keepAliveTimeout`` to ``keepAliveInterval``: the default timeout (10 s) with
+a chosen interval of 5 s is a sensible config, and pong deadlines are the client's business.
 
 Unknown keys are not errors: config ``data`` also holds a script's own settings (``apiKey``),
 kept in `WebSocketApiOptions.extra`. An unknown key that looks like a misspelt option
@@ -116,7 +119,8 @@ class WebSocketApiOptions(BaseModel):
     """Every setting of a `WebSocketApi`, validated; build it with `WebSocketApiOptions.parse`.
 
     The constructor validates too (``WebSocketApiOptions(connectTimeout=5000)``) and raises
-    the same `InvalidConfigurationError`. Instances are immutable.
+    the same `InvalidConfigurationError`; pydantic's ``model_validate`` runs the same checks
+    but wraps the error in its ``ValidationError``, so prefer `parse`. Instances are frozen.
     """
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="allow", strict=True)
@@ -157,6 +161,7 @@ class WebSocketApiOptions(BaseModel):
     proxy: str | None = None
 
     def __init__(self, /, **data: Any) -> None:
+        """Validate ``data`` (keys in either spelling); see `parse` for the contract."""
         values, extras, issues = _check(data)
         if issues:
             raise InvalidConfigurationError(issues)
