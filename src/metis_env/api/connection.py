@@ -33,7 +33,14 @@ USER_AGENT = f"metis-env/{__version__}"
 class Connection:
     """Transport callbacks for one connection of one client."""
 
-    __slots__ = ("abort_error", "client", "closing_task", "ping_sent_at", "pong_waiter", "transport")
+    __slots__ = (
+        "abort_error",
+        "client",
+        "closing_task",
+        "ping_sent_at",
+        "pong_waiter",
+        "transport",
+    )
 
     def __init__(self, client: WebSocketApi) -> None:
         self.client = client
@@ -76,12 +83,17 @@ async def build_request(
         if inspect.isawaitable(produced):
             produced = await produced
         if not isinstance(produced, Mapping):
-            raise ConfigError("headers", type(produced).__name__,
-                              "the headers callable must return a dict of str to str")
+            raise ConfigError(
+                "headers",
+                type(produced).__name__,
+                "the headers callable must return a dict of str to str",
+            )
         headers.update({str(k): str(v) for k, v in produced.items()})
     if options.protocol == "wss" and options.reject_unauthorized is False:
-        logger.warning("Connecting to %s without verifying its TLS certificate "
-                       "(rejectUnauthorized: false)", url)
+        logger.warning(
+            "Connecting to %s without verifying its TLS certificate (rejectUnauthorized: false)",
+            url,
+        )
     return OpenRequest(
         url=url,
         ssl=build_ssl_context(options),
@@ -109,7 +121,9 @@ def check_close(code: int, reason: str) -> None:
         raise ConfigError("reason", reason, "must be at most 123 bytes in UTF-8 (RFC 6455 §5.5)")
 
 
-def closed_error(url: str, code: int, reason: str, error: BaseException | None) -> ConnectionClosedError:
+def closed_error(
+    url: str, code: int, reason: str, error: BaseException | None
+) -> ConnectionClosedError:
     """The error that describes why a connection ended (for the ``error`` event and handles)."""
     if isinstance(error, ConnectionClosedError):
         return error

@@ -64,7 +64,9 @@ def _map_open_errors(request: OpenRequest) -> Iterator[None]:
     except InvalidURI as exc:
         raise ConnectError(f"Invalid URL {request.url!r}: {exc}", url=request.url) from exc
     except WebSocketException as exc:
-        raise HandshakeError(f"WebSocket handshake with {where} failed: {exc}", url=request.url) from exc
+        raise HandshakeError(
+            f"WebSocket handshake with {where} failed: {exc}", url=request.url
+        ) from exc
     except ssl.SSLCertVerificationError as exc:
         raise TLSError(
             f"TLS certificate verification failed for {where}: {exc.verify_message or exc} "
