@@ -489,7 +489,7 @@ class WebSocketApi:
         if self._conn is not conn:
             return
         self._conn = None
-        if error is None:
+        if conn.abort_error is not None:  # we dropped it ourselves: our reason wins
             error = conn.abort_error
         self._stop_keepalive()
         self._set_state(ReadyState.CLOSED)
