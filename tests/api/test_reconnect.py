@@ -87,15 +87,17 @@ async def test_failed_attempts_continue_the_series_until_the_server_returns() ->
     async with ws_server(port=port) as srv:
         ws = client(srv.port, random=lambda: 0.0)
         attempts: list[int] = []
-        ws.add_event_listener("reconnecting", lambda e: attempts.append(e.attempt))
+        second = asyncio.Event()
+
+        def on_reconnecting(event: Any) -> None:
+            attempts.append(event.attempt)
+            if event.attempt == 2:
+                second.set()
+
+        ws.add_event_listener("reconnecting", on_reconnecting)
         await ws.connect()
-
     # Server gone: attempts fail (refused) and keep being scheduled.
-    async def two_failures() -> None:
-        while len(attempts) < 2:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(two_failures(), 5)
+    await asyncio.wait_for(second.wait(), 5)
     reopened = asyncio.Event()
     ws.add_event_listener("open", lambda _e: reopened.set())
     async with ws_server(port=port):
