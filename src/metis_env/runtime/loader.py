@@ -46,6 +46,7 @@ __all__ = [
     "EnvironmentNotFoundError",
     "LoadReport",
     "LoadedEnvironment",
+    "NotFoundError",
     "TargetNotFoundError",
     "load_environment",
     "load_environments",
@@ -59,11 +60,21 @@ _SCHEMA_FILE = "schema.py"
 _T = TypeVar("_T")
 
 
-class EnvironmentNotFoundError(ConfigError):
+class NotFoundError(ConfigError):
+    """Raised when a named thing (environment, target, config) does not exist.
+
+    Reads as a sentence: ``target 'peek' is not a target of environment 'x' (targets: a)``.
+    """
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value!r} {self.rule}"
+
+
+class EnvironmentNotFoundError(NotFoundError):
     """Raised when a requested environment does not exist or did not load."""
 
 
-class TargetNotFoundError(ConfigError):
+class TargetNotFoundError(NotFoundError):
     """Raised when an environment has no target with the requested id."""
 
 

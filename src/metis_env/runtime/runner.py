@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from metis_env.api.errors import ConfigError
 from metis_env.runtime.loader import (
     ENV_ID_PATTERN,
     EnvironmentNotFoundError,
     LoadedEnvironment,
     LoadReport,
+    NotFoundError,
     load_environment,
 )
 from metis_env.runtime.records import SessionResult
@@ -27,7 +27,7 @@ from metis_env.runtime.session import EffectRequest, OutputSink, Session
 __all__ = ["ConfigNotFoundError", "prepare_target", "run_target"]
 
 
-class ConfigNotFoundError(ConfigError):
+class ConfigNotFoundError(NotFoundError):
     """Raised when the requested config id is not in the environment's ``configs.json``."""
 
 

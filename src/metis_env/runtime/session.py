@@ -194,8 +194,13 @@ class Session:
         if not task.done():
             logger.error("A task ignored cancellation for %d ms; leaving it", self.cancel_grace_ms)
 
-    async def _run_hooks(self, event: str, timeout_ms: int | None = None) -> bool:
-        """Run ``event`` hooks of every environment; True when none failed."""
+    async def _run_hooks(
+        self, event: str, timeout_ms: int | None = None, announce: Sequence[TaskRecord] = ()
+    ) -> bool:
+        """Run ``event`` hooks of every environment; True when none failed.
+
+        ``announce``: effect records to list (queued) after the hooks, before any hook runs.
+        """
         batches = []
         for env in self.environments.values():
             hooks = env.schema.hooks(event)  # type: ignore[arg-type]
@@ -205,6 +210,7 @@ class Session:
             ]
             self.tasks.extend(records)  # all announced (queued) before any runs
             batches.append((env, hooks, records))
+        self.tasks.extend(announce)
         ok = True
         for env, hooks, records in batches:
             for index, (hook, record) in enumerate(zip(hooks, records, strict=True)):
@@ -220,21 +226,28 @@ class Session:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> bool:
-        """Run the setup hooks. Returns True when they all succeeded (scripts may run)."""
+    async def start(self, *, announce: Sequence[TaskRecord] = ()) -> bool:
+        """Run the setup hooks. Returns True when they all succeeded (scripts may run).
+
+        ``announce``: planned effect records to list after the setup hooks (see `run`).
+        """
         if self._state != "unstarted":
             raise RuntimeError(f"session already {self._state}")
         self._context = contextvars.copy_context()
         self._scope_cm = track_clients()
         self._scope = self._context.run(self._scope_cm.__enter__)
         self._set_state("starting")
-        self._setup_ok = await self._run_hooks(_SETUP)
+        self._setup_ok = await self._run_hooks(_SETUP, announce=announce)
         if self._setup_ok:
             self._set_state("started")
         return self._setup_ok
 
-    def plan_effect(self, request: EffectRequest) -> tuple[TaskRecord, dict[str, Any]]:
+    def plan_effect(
+        self, request: EffectRequest, *, announce: bool = True
+    ) -> tuple[TaskRecord, dict[str, Any]]:
         """Check ``request`` and queue its task; returns the record and resolved arguments.
+
+        ``announce``: add the record to `tasks` now (else the caller does).
 
         Raises:
             EnvironmentNotFoundError / TargetNotFoundError: unknown environment or target.
@@ -244,7 +257,8 @@ class Session:
         target = env.target(request.target_id)
         args = target.resolve_arguments(request.args)
         record = TaskRecord("effect", target.id, env.id, target_id=target.id)
-        self.tasks.append(record)
+        if announce:
+            self.tasks.append(record)
         return record, args
 
     async def run_effect(
@@ -310,10 +324,10 @@ class Session:
         Raises:
             ArgumentError, EnvironmentNotFoundError, TargetNotFoundError: before anything ran.
         """
-        plans = [(request, self.plan_effect(request)) for request in effects]
+        plans = [(request, self.plan_effect(request, announce=False)) for request in effects]
 
         async def body() -> None:
-            if await self.start():
+            if await self.start(announce=[planned[0] for _, planned in plans]):
                 for request, planned in plans:
                     await self.run_effect(request, planned=planned)
 
