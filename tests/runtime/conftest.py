@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from runtime_envfiles import WriteEnv
 
 from metis_env.runtime import PACKAGE_ROOT
-
-WriteEnv = Callable[..., Path]
 
 
 @pytest.fixture
@@ -34,23 +33,3 @@ def _forget_loaded_modules() -> Iterator[None]:
     yield
     for name in [n for n in sys.modules if n == PACKAGE_ROOT or n.startswith(PACKAGE_ROOT + ".")]:
         del sys.modules[name]
-
-
-ENV_SCHEMA = """
-from metis_env.schema import TargetEnvSchema
-environment = TargetEnvSchema(name="My Env", description="d", version="1.0.0")
-"""
-
-
-def target_source(target_id: str, body: str = "pass", params: str = "[]") -> str:
-    """The text of a target schema.py whose script runs ``body`` (one line)."""
-    return f"""
-from metis_env.schema import TargetSchema
-
-async def script(context):
-    {body}
-
-target = TargetSchema(
-    id={target_id!r}, name={target_id.title()!r}, parameters={params}, script=script
-)
-"""

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from runtime_envfiles import WriteEnv
 
-from conftest import WriteEnv
 from metis_env.runtime import (
     EffectRequest,
     LoadedEnvironment,

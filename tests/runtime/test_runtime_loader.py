@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ENV_SCHEMA, WriteEnv, target_source
+from runtime_envfiles import ENV_SCHEMA, WriteEnv, target_source
+
 from metis_env.runtime import load_environment, load_environments
 
 

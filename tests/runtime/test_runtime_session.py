@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from runtime_envfiles import WriteEnv
 
-from conftest import WriteEnv
 from metis_env.runtime import (
     ConfigNotFoundError,
     EnvironmentNotFoundError,
