@@ -4,7 +4,7 @@ Behaviour is chosen by path (as websockets' own test server does):
 
 * ``/echo``                 echo every message, text as text, binary as binary
 * ``/close?code=&reason=``  close at once with that code and reason
-* ``/close-empty``          send an empty close frame (no status code) via a raw write
+* ``/close-empty``          write an empty close frame (no status code), then close TCP
 * ``/never-close``          stop reading, so our close frame is never answered
 * ``/reject?status=503``    answer the upgrade with that HTTP status
 * ``/slow``                 hold the upgrade answer until the server stops (handshake timeout)

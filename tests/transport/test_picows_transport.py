@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import WAIT, Opener, Recorder, make_connector
 from servers import TestServer
+from transport_helpers import WAIT, Opener, Recorder, make_connector
 
 from metis_env.api.errors import ConfigError
 from metis_env.api.transport.base import Connector, OpenRequest

@@ -74,6 +74,8 @@ class PicowsTransport:
         self._error: BaseException | None = None
         # True after abort(): the drop was asked for, not suffered.
         self._aborted = False
+        # Retrieves that exception from picows' wait_disconnected() (see on_ws_disconnected).
+        self._reaper: asyncio.Task[None] | None = None
         # Bounds the closing handshake (close_timeout), then aborts.
         self._close_timer: asyncio.TimerHandle | None = None
         # Cleared while picows' write buffer is above its high-water mark (backpressure).
@@ -246,7 +248,13 @@ class PicowsTransport:
         self._frag_parts = []
         self._writable.set()  # wake blocked senders: they will see CLOSED
         code, reason = self._close_rcvd if self._close_rcvd is not None else (1006, "")
-        self._emit(self._report_close, code, reason, self._close_error(transport))
+        error = self._close_error(transport)
+        # picows re-raises a parser error (even one after the closing handshake) from
+        # wait_disconnected(); we report ours through on_close, so retrieve picows' lest
+        # asyncio log it as never retrieved. One task per connection, at its end.
+        self._reaper = self._loop.create_task(transport.wait_disconnected())
+        self._reaper.add_done_callback(_retrieve)
+        self._emit(self._report_close, code, reason, error)
 
     def pause_writing(self) -> None:
         """picows' write buffer crossed its high-water mark: hold sends."""
@@ -450,3 +458,8 @@ def _picows_failure(transport: picows.WSTransport, max_size: int | None) -> Base
     if sent is None:
         return _failure(1002, "protocol error", max_size)
     return _failure(int(sent.code.value), sent.reason, max_size)
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
