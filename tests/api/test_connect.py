@@ -18,6 +18,8 @@ from metis_env.api import (
     WebSocketApi,
 )
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 def client(port: int, **kw: object) -> WebSocketApi:
     kw.setdefault("keep_alive_interval", 0)

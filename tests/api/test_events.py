@@ -13,6 +13,8 @@ from websockets.asyncio.server import ServerConnection
 from metis_env.api import ConfigError, ErrorEvent, WebSocketApi
 from metis_env.api.events import EventEmitter, OpenEvent
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 def emitter(errors: list[BaseException] | None = None) -> EventEmitter:
     return EventEmitter(lambda exc, _event: (errors if errors is not None else []).append(exc))

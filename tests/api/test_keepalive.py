@@ -11,6 +11,8 @@ from websockets.asyncio.server import ServerConnection
 
 from metis_env.api import WebSocketApi
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 async def _go_silent(server: Server, conn: ServerConnection) -> None:
     """Upgrade, then stop reading: no pongs, no close replies (the original's no-pong server)."""

@@ -13,6 +13,8 @@ from metis_env.api import WebSocketApi
 from metis_env.api.backoff import reconnect_delay, retry_verdict
 from metis_env.api.errors import ConnectionRefusedError, HandshakeError
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 @pytest.mark.parametrize(
     ("attempt", "expected"),

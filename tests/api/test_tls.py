@@ -12,6 +12,8 @@ from api_servers import ws_server
 
 from metis_env.api import ConfigError, TLSError, WebSocketApi
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:

@@ -331,18 +331,8 @@ async def test_no_callback_before_open_returns(server: TestServer, open_ws: Open
     assert await rec.next_message() == "Hello, wörld"
 
 
-async def test_try_send(
-    server: TestServer, open_ws: Opener, connector: Connector, request: pytest.FixtureRequest
-) -> None:
+async def test_try_send(server: TestServer, open_ws: Opener) -> None:
     """try_send sends now (True) or not at all (False), and raises once closed."""
-    if connector.name == "websockets":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="known bug: WebsocketsTransport.try_send returns False after close "
-                "instead of raising ConnectionClosedError (base.py contract)",
-            )
-        )
     transport, rec = await open_ws(server.url("/echo"))
     for message in ["fast", b"path"]:
         if transport.try_send(message):

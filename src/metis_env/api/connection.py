@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from metis_env import __version__
+from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
 from metis_env.api.tls import build_ssl_context
 from metis_env.api.transport.base import OpenRequest, Transport
@@ -106,19 +107,6 @@ async def build_request(
         proxy=options.proxy,
         user_agent=USER_AGENT,
     )
-
-
-def check_close(code: int, reason: str) -> None:
-    """Reject close codes an endpoint may not send (RFC 6455 §7.4) and over-long reasons."""
-    rule = "must be an integer close code: 1000-1003, 1007-1014 or 3000-4999 (RFC 6455 §7.4)"
-    if isinstance(code, bool) or not isinstance(code, int):
-        raise ConfigError("code", code, rule)
-    if not (code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999):
-        raise ConfigError("code", code, rule)
-    if not isinstance(reason, str):
-        raise ConfigError("reason", reason, "must be a string")
-    if len(reason.encode("utf-8")) > 123:
-        raise ConfigError("reason", reason, "must be at most 123 bytes in UTF-8 (RFC 6455 §5.5)")
 
 
 def closed_error(

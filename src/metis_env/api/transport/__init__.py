@@ -15,12 +15,18 @@ from metis_env.api.transport.base import Connector, OpenRequest, Transport, Tran
 __all__ = ["Connector", "OpenRequest", "Transport", "TransportListener", "get_connector"]
 
 
+#: What ``"auto"`` resolves to when set (tests run the client suite once per transport).
+AUTO_PREFERENCE: str | None = None
+
+
 def _picows_available() -> bool:
     return importlib.util.find_spec("picows") is not None
 
 
 def get_connector(name: str, *, compression: bool = False, proxy: bool = False) -> Connector:
     """Return a connector for transport ``name`` (``auto``, ``websockets`` or ``picows``)."""
+    if name == "auto" and AUTO_PREFERENCE is not None:
+        name = AUTO_PREFERENCE
     if name == "auto":
         fast = (
             _picows_available()

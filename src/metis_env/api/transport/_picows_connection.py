@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
@@ -153,12 +154,7 @@ class PicowsTransport:
 
         Returns once ``on_close`` was delivered. Cancelling it aborts the connection.
         """
-        if not (code == 1000 or 1001 <= code <= 1003 or 1007 <= code <= 1014) and not (
-            3000 <= code <= 4999
-        ):
-            raise ConfigError("code", code, "must be 1000-1003, 1007-1014 or 3000-4999")
-        if len(reason.encode()) > 123:
-            raise ConfigError("reason", reason, "is at most 123 bytes of UTF-8 (RFC 6455 §5.5)")
+        check_close(code, reason)
         if self._state is State.OPEN:
             self._send_close(code, reason)
         try:

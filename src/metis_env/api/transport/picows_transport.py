@@ -180,7 +180,13 @@ def _map_open_errors(request: OpenRequest, picows: Any) -> Iterator[None]:
     except ConnectError:
         raise
     except ssl.SSLCertVerificationError as exc:
-        raise TLSError(f"TLS certificate verification failed for {where}: {exc}", url=url) from exc
+        raise TLSError(
+            f"TLS certificate verification failed for {where}: {exc} (use a trusted "
+            "certificate, set caFile to trust a private CA, or, in development only, "
+            "rejectUnauthorized: false)",
+            url=url,
+            code="CERTIFICATE",
+        ) from exc
     except ssl.SSLError as exc:
         raise TLSError(f"TLS handshake with {where} failed: {exc}", url=url) from exc
     except TimeoutError as exc:

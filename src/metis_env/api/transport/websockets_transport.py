@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from metis_env.api.closecodes import check_close
 from metis_env.api.errors import (
     ConnectError,
     ConnectionClosedError,
@@ -124,6 +125,12 @@ class WebsocketsTransport:
 
     def try_send(self, data: str | bytes) -> bool:
         # websockets only offers an async send; the caller falls back to send_*.
+        from websockets.protocol import State
+
+        if self._conn.protocol.state is not State.OPEN:
+            raise ConnectionClosedError(
+                "Cannot send: the connection is closed", code=self._conn.close_code or 1006
+            )
         return False
 
     async def send_text(self, data: str) -> None:
@@ -162,7 +169,10 @@ class WebsocketsTransport:
         waiter.add_done_callback(pong)  # type: ignore[attr-defined]
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        with contextlib.suppress(Exception):
+        from websockets.exceptions import ConnectionClosed
+
+        check_close(code, reason)  # a code websockets refuses must fail, not hang
+        with contextlib.suppress(ConnectionClosed):
             await self._conn.close(code, reason)
         # on_close is delivered by the reader; wait for it so "closed" means closed.
         await asyncio.shield(self._reader)
