@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 
+from metis_env.api.errors import ConfigError
 from metis_env.simulator.server import serve
 
 __all__ = ["main"]
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     def ready(url: str) -> None:
         print(f"metis-env simulator listening on {url} (Ctrl-C to stop)", flush=True)
 
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(
             serve(
                 args.host,
@@ -48,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
                 require_auth=args.require_auth,
             )
         )
+    except KeyboardInterrupt:
+        pass
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

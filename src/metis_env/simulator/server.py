@@ -81,10 +81,15 @@ class Simulator(Recorder):
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError("port", port, "must be an integer from 0 to 65535 (0: any free port)")
         _check_ms("stream_interval_ms", stream_interval_ms, MIN_STREAM_INTERVAL_MS)
+        if isinstance(valid_tokens, str | bytes):
+            raise ConfigError(
+                "valid_tokens", valid_tokens, "must be a collection of tokens, e.g. {'abc123'}"
+            )
+        tokens = None if valid_tokens is None else frozenset(valid_tokens)
         self.host = host  # interface to listen on
         self.port = port  # the bound port once started (kept for restart)
         self.faults = FaultSettings()  # which faults are on; see the fault methods
-        self._config = ProtocolConfig(stream_interval_ms, valid_tokens, require_auth)
+        self._config = ProtocolConfig(stream_interval_ms, tokens, require_auth)
         self._max_size = max_size
         self._ping_interval = ping_interval
         self._close_timeout = close_timeout
