@@ -127,7 +127,7 @@ class Recorder:
             except TimeoutError:
                 pass  # check once more, then report
 
-    async def wait_for_connections(self, n: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for_connections(self, n: int, timeout: float = 5.0) -> None:
         """Wait until ``total_connections >= n`` (connections ever accepted, not open ones).
 
         Raises:
@@ -142,7 +142,7 @@ class Recorder:
             ),
         )
 
-    async def wait_for_disconnects(self, n: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for_disconnects(self, n: int, timeout: float = 5.0) -> None:
         """Wait until ``total_disconnects >= n`` (accepted connections that have ended).
 
         Raises:
@@ -159,7 +159,7 @@ class Recorder:
     async def wait_for_message(
         self,
         predicate: MessagePredicate,
-        timeout: float = 5.0,  # noqa: ASYNC109 - seconds, as in the brief's interface
+        timeout: float = 5.0,
     ) -> ReceivedMessage:
         """Return the earliest received message that matches and no earlier call returned.
 
