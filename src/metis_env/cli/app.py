@@ -124,6 +124,9 @@ def run(
     stats: Annotated[
         bool, typer.Option("--stats", help="Print ws.stats() of every WebSocketApi created.")
     ] = False,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Print the traceback of what failed.")
+    ] = False,
 ) -> None:
     """Run one target: setup hooks, the target's script, teardown hooks; outputs live."""
     ui = Ui.create(json_mode)
@@ -147,7 +150,7 @@ def run(
     except KeyboardInterrupt:
         raise _fail(ui, "interrupted; the session was torn down", EXIT_INTERRUPTED) from None
     elapsed = (time.perf_counter() - started) * 1000
-    report = RunReport(env, target, config, result, elapsed, root.resolve(), stats)
+    report = RunReport(env, target, config, result, elapsed, root.resolve(), stats, traceback)
     ui.show(report)
     raise typer.Exit(report.exit_code)
 

@@ -94,6 +94,7 @@ class RunReport:
     duration_ms: float
     root: Path
     show_stats: bool = False
+    show_tracebacks: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -117,10 +118,9 @@ class RunReport:
 
     def _stats(self) -> Table:
         table = Table(title="Clients (ws.stats())", title_justify="left")
-        for name in ("Client", "Msgs in/out", "Bytes in/out", "Connects", "Reconnects"):
-            table.add_column(name, overflow="fold")
-        table.add_column("Queue drops")
-        table.add_column("RTT ms")
+        table.add_column("Client", overflow="fold")
+        for name in ("Msgs in/out", "Bytes in/out", "Conn", "Reconn", "Drops", "RTT ms"):
+            table.add_column(name, no_wrap=True, justify="right")
         for stats in self.result.client_stats:
             table.add_row(
                 Text(str(stats.get("url"))),
@@ -135,7 +135,7 @@ class RunReport:
 
     def __rich__(self) -> RenderableType:
         parts: list[RenderableType] = [Text(""), self._tasks()]
-        for record in self.result.tasks:
+        for record in self.result.tasks if self.show_tracebacks else []:
             if record.traceback:
                 parts.append(Text(f"Traceback of {_task_label(record)}:", style="bold red"))
                 parts.append(Text(record.traceback.rstrip(), style="dim"))
@@ -316,10 +316,11 @@ class CheckReport:
         if self.problems:
             parts.append(_problems_table(self.problems, self.root))
         summary = (
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in "
             f"{len(self.environments)} environment(s), {self.targets} target(s), "
-            f"{self.configs} config(s) checked in {self.root}: "
-            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+            f"{self.configs} config(s)"
         )
+        parts.append(Text(f"checked {self.root}", style="dim"))
         mark = ("✖ ", "bold red") if self.errors else ("✔ ", "green")
         parts.append(Text.assemble(mark, summary))
         return Group(*parts)
