@@ -100,7 +100,7 @@ async def ws_server(reply: Reply = answer_requests) -> AsyncIterator[Server]:
 
 
 def client(port: int, **kw: Any) -> WebSocketApi:
-    """A client for 127.0.0.1:port with test-friendly timers (first reconnect after 250 ms, no pings)."""
+    """A client for 127.0.0.1:port: first reconnect after 250 ms, no keepalive pings."""
     kw.setdefault("keep_alive_interval", 0)
     kw.setdefault("reconnect_delay", 250)
     kw.setdefault("max_reconnect_delay", 1000)
@@ -198,10 +198,13 @@ async def socks5_proxy() -> AsyncIterator[ProxyLog]:
         task = asyncio.current_task()
         assert task is not None
         tasks.add(task)
-        version, count = await reader.readexactly(2)
+        _version, count = await reader.readexactly(2)
         await reader.readexactly(count)
         writer.write(b"\x05\x00")  # version 5, method "no authentication"
-        version, command, _, atyp = await reader.readexactly(4)
+        _version, command, _, atyp = await reader.readexactly(4)
+        if command != 1:  # only CONNECT
+            writer.close()
+            return
         if atyp == 1:
             host = ".".join(str(b) for b in await reader.readexactly(4))
         elif atyp == 3:

@@ -543,6 +543,7 @@ class WebSocketApi:
         self._stats.closed()
         manual = self._closing is not None or not self._wanted
         lost = _ss.closed_error(self.redacted_url, code, reason, error)
+        lost.url = self.redacted_url  # a transport's own error may carry the raw URL
         self._outbox.connection_lost(
             requeue=self._options.queue_while_disconnected and not manual, error=lost
         )

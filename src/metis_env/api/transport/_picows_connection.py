@@ -92,7 +92,7 @@ class PicowsTransport:
         self._muted = False
 
     def __repr__(self) -> str:
-        return f"<PicowsTransport {self._request.url} {self._state.name}>"
+        return f"<PicowsTransport {redacted_url(self._request.url)} {self._state.name}>"
 
     # -- state ------------------------------------------------------------------------------
 

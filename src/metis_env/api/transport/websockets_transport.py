@@ -25,7 +25,7 @@ from metis_env.api.errors import (
     HandshakeError,
     TLSError,
 )
-from metis_env.api.logs import RedactingLogger, url_secrets
+from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ def _map_open_errors(request: OpenRequest) -> Iterator[None]:
             url=request.url,
         ) from exc
     except InvalidURI as exc:
-        raise ConnectError(f"Invalid URL {request.url!r}: {exc}", url=request.url) from exc
+        url = redacted_url(request.url)
+        raise ConnectError(f"Invalid URL {url!r}: {exc}", url=url) from exc
     except WebSocketException as exc:
         raise HandshakeError(
             f"WebSocket handshake with {where} failed: {exc}", url=request.url
