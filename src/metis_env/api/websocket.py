@@ -38,14 +38,19 @@ from metis_env.api.events import (
     MessageEvent,
     OpenEvent,
 )
+from metis_env.api.features import Features
 from metis_env.api.handles import Handle, done_handle, failed_handle, new_handle, settle
+from metis_env.api.logs import log_event, redacted_url
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.outbox import Outbox
 from metis_env.api.reconnect import Reconnector
+from metis_env.api.requests import Correlation
 from metis_env.api.state import ReadyState
 from metis_env.api.stats import ClientStats
+from metis_env.api.subscriptions import Subscription
 from metis_env.api.tracking import register_client
 from metis_env.api.transport import Connector, get_connector
+from metis_env.api.waiting import Match, MessageStream
 
 __all__ = ["WebSocketApi"]
 
@@ -134,11 +139,17 @@ class WebSocketApi:
         self._keepalive: asyncio.Task[None] | None = None
         self._in_listener_error = False
         self._done: Handle[Any] | None = None
+        # Request/response, wait_for/messages, subscriptions (signalled by the hooks below).
+        self._features = Features(self)
         if opts.reject_unauthorized is False:
-            logger.warning(
+            log_event(
+                logger,
+                logging.WARNING,
+                "tls.unverified",
+                self._url,
                 "TLS certificate verification is disabled for %s (rejectUnauthorized: false); "
                 "use this only in development",
-                self._url,
+                self.redacted_url,
             )
         register_client(self)
 
@@ -214,11 +225,22 @@ class WebSocketApi:
 
     def _set_state(self, state: ReadyState) -> None:
         if state is not self._state:
-            logger.debug("%s: %s -> %s", self._url, self._state.name, state.name)
+            log_event(
+                logger,
+                logging.DEBUG,
+                "state",
+                self._url,
+                "%s: %s -> %s",
+                self.redacted_url,
+                self._state.name,
+                state.name,
+                old_state=self._state.name,
+                new_state=state.name,
+            )
             self._state = state
 
     def __repr__(self) -> str:
-        return f"<WebSocketApi {self._url} {self._state.name}>"
+        return f"<WebSocketApi {self.redacted_url} {self._state.name}>"
 
     # ------------------------------------------------------------------ listeners
 
@@ -242,13 +264,19 @@ class WebSocketApi:
         self._events.emit(event)
 
     def _on_listener_error(self, exc: BaseException, event: Event) -> None:
-        logger.warning(
-            "%s: a %r listener raised %s: %s",
+        log_event(
+            logger,
+            logging.WARNING,
+            "listener.error",
             self._url,
+            "%s: a %r listener raised %s: %s",
+            self.redacted_url,
             event.method,
             type(exc).__name__,
             exc,
             exc_info=exc,
+            listener_event=event.method,
+            error=type(exc).__name__,
         )
         if self._in_listener_error or event.method in ("error", "activity"):
             return  # a raising error/activity listener is logged, never re-emitted (no loops)
@@ -286,14 +314,14 @@ class WebSocketApi:
             settle(
                 earlier,
                 ConnectAbortedError(
-                    "Connection superseded by a new connect() call.", url=self._url
+                    "Connection superseded by a new connect() call.", url=self.redacted_url
                 ),
             )
             return failed_handle(
                 "connect()",
                 ConnectAbortedError(
                     "connect() called while a connection attempt was already in progress.",
-                    url=self._url,
+                    url=self.redacted_url,
                 ),
             )
         if self._conn is not None:  # CLOSING: abandon the old connection
@@ -323,11 +351,15 @@ class WebSocketApi:
         except asyncio.CancelledError:
             raise
         except (ConnectError, ConfigError) as exc:
+            if isinstance(exc, ConnectError):
+                exc.url = self.redacted_url  # errors never carry a query secret
             self._attempt_failed(exc)
             return
         except Exception as exc:  # a transport bug: report it rather than lose it
             self._attempt_failed(
-                ConnectError(f"Connection to {self._url} failed: {exc!r}", url=self._url)
+                ConnectError(
+                    f"Connection to {self.redacted_url} failed: {exc!r}", url=self.redacted_url
+                )
             )
             return
         await self._opened(conn)
@@ -367,10 +399,21 @@ class WebSocketApi:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            logger.warning("%s: an open hook failed: %s", self._url, exc, exc_info=exc)
+            log_event(
+                logger,
+                logging.WARNING,
+                "open_hook.error",
+                self._url,
+                "%s: an open hook failed: %s",
+                self.redacted_url,
+                exc,
+                exc_info=exc,
+                error=type(exc).__name__,
+            )
             self._emit(ErrorEvent(exc))
         finally:
             _opening_conn.reset(token)
+        await self._features_opened(conn)
         if self._conn is conn:
             self._keepalive = _ss.start_keepalive(self, conn)
             self._outbox.flush(transport)
@@ -399,12 +442,13 @@ class WebSocketApi:
         self._reconnector.reset()
         self._stop_keepalive()
         self.clear_queue()
+        self._features.on_disconnect()
         if self._attempt is not None and self._state is ReadyState.CONNECTING:
             self._attempt.cancel()
             self._attempt = None
             self._set_state(ReadyState.CLOSED)
             error = ConnectAbortedError(
-                "WebSocket was closed before the connection was established", url=self._url
+                "WebSocket was closed before the connection was established", url=self.redacted_url
             )
             handle, self._attempt_handle = self._attempt_handle, None
             self._emit(ErrorEvent(error))
@@ -456,7 +500,7 @@ class WebSocketApi:
             return self._outbox.enqueue(payload, bounded=False)  # opening: keep the order
         if self._options.queue_while_disconnected:
             return self._outbox.enqueue(payload)
-        return failed_handle("send()", NotConnectedError(url=self._url))
+        return failed_handle("send()", NotConnectedError(url=self.redacted_url))
 
     def send_message(self, obj: Any) -> Handle[None]:
         """Send an object as JSON (the seed's recommended spelling for objects)."""
@@ -475,13 +519,16 @@ class WebSocketApi:
             queue_drops=self._outbox.drops,
             reconnect_attempts=self._reconnector.attempts,
             now=self._clock.time() if self._state is ReadyState.OPEN else None,
+            **self._features.stats(),
         )
 
     # ------------------------------------------------------------------ connection callbacks
 
     def _on_message(self, data: str | bytes) -> None:
         self._stats.count_in(data)
-        self._events.emit(MessageEvent(data))
+        event = MessageEvent(data)
+        self._features.on_message(event)
+        self._events.emit(event)
 
     def _on_close(
         self, conn: _ss.Connection, code: int, reason: str, error: BaseException | None
@@ -495,10 +542,12 @@ class WebSocketApi:
         self._set_state(ReadyState.CLOSED)
         self._stats.closed()
         manual = self._closing is not None or not self._wanted
-        lost = _ss.closed_error(self._url, code, reason, error)
+        lost = _ss.closed_error(self.redacted_url, code, reason, error)
+        lost.url = self.redacted_url  # a transport's own error may carry the raw URL
         self._outbox.connection_lost(
             requeue=self._options.queue_while_disconnected and not manual, error=lost
         )
+        self._features.on_close(code, manual)
         if self._attempt is not None:  # closed during the opening phase
             self._attempt.cancel()
             self._attempt = None
@@ -522,3 +571,127 @@ class WebSocketApi:
         if self._keepalive is not None:
             self._keepalive.cancel()
             self._keepalive = None
+
+    # ------------------------------------------------------------------ beyond the original
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL as shown in logs, errors and reprs: secret query values read ``***``."""
+        return redacted_url(self._url)
+
+    def request(
+        self,
+        message: Any,
+        *,
+        timeout: float | None = 30000,
+        correlation: Correlation = "id",
+        resend_on_reconnect: bool = False,
+    ) -> Handle[Any]:
+        """Send ``message`` and return a handle resolving with the matching reply's ``data``.
+
+        The reply is the next message whose correlation id equals the request's: the value of
+        key ``correlation`` (``"id"``, ``"requestId"``…, added with a fresh uuid when the dict
+        lacks it), or what a function ``correlation(data)`` returns for each. Matched replies
+        ALSO reach ``message`` listeners, `wait_for` and `messages`; unmatched ones only those.
+        Rules for queueing, drops, reconnects and ``disconnect()``: `metis_env.api.requests`.
+
+        Args:
+            message: a dict (or anything, with a correlation function).
+            timeout: milliseconds for the whole request, reconnects included; None: no limit.
+            correlation: the id's key name, or a function of a message returning its id.
+            resend_on_reconnect: after a drop, send it again on the next connection instead
+                of failing it.
+
+        Raises:
+            ConfigError: bad arguments, or an id already used by a pending request.
+            EncodeError: ``message`` cannot be written as JSON.
+
+        The handle fails with `RequestTimeoutError` (naming the id and the timeout in ms),
+        `ConnectionClosedError` (dropped while in flight), `ClosedError` (``disconnect()``),
+        or the error of its send.
+        """
+        return self._features.requests.request(
+            message,
+            timeout=timeout,
+            correlation=correlation,
+            resend_on_reconnect=resend_on_reconnect,
+        )
+
+    def wait_for(self, match: Match, *, timeout: float | None = 30000) -> Handle[Any]:
+        """Return a handle resolving with the ``data`` of the next message that matches.
+
+        Listening starts at the call (not at the ``await``), so call it before sending the
+        message that provokes the answer. See `metis_env.api.waiting`.
+
+        Args:
+            match: a message type (matches dicts whose ``"type"`` equals it) or a predicate
+                over ``data``.
+            timeout: milliseconds; None waits without limit (reconnects do not end the wait).
+
+        The handle fails with `RequestTimeoutError` after ``timeout``, with `ClosedError`
+        when ``disconnect()`` is called, or with the exception the predicate raised.
+        """
+        return self._features.inbox.wait_for(match, timeout)
+
+    def messages(
+        self,
+        type: str | None = None,
+        *,
+        match: Callable[[Any], Any] | None = None,
+        max_buffer: int = 1000,
+    ) -> MessageStream:
+        """Iterate (``async for``) over the ``data`` of incoming messages, from now on.
+
+        Args:
+            type: only messages whose ``"type"`` equals it (None: every message).
+            match: and only those for which this predicate is true.
+            max_buffer: messages held for a slow consumer; when full, the OLDEST is dropped
+                and counted (``stream.dropped``, ``stats()["stream_drops"]``).
+
+        The iteration ends after ``disconnect()`` (buffered messages first); a dropped
+        connection that reconnects does not end it. Close it early with ``stream.close()``
+        or ``async with ws.messages() as stream:``.
+        """
+        return self._features.inbox.messages(type, match, max_buffer)
+
+    def subscribe(self, message: Any, *, unsubscribe: Any = None) -> Subscription:
+        """Register ``message`` to be in force on every connection, until cancelled.
+
+        Sent now when open (else on the next open) and replayed, in subscription order,
+        after every reconnect: after the open hooks, before queued messages. ``await
+        sub.cancel()`` stops the replay and sends ``unsubscribe`` (when given and the
+        subscription is in force). See `metis_env.api.subscriptions`.
+
+        Raises:
+            EncodeError: ``message`` or ``unsubscribe`` cannot be written as JSON.
+        """
+        return self._features.subscriptions.subscribe(message, unsubscribe)
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """The active subscriptions, in replay order."""
+        return self._features.subscriptions.active
+
+    async def _features_opened(self, conn: _ss.Connection) -> None:
+        """Replay subscriptions and re-send requests, as part of the opening phase."""
+        if self._conn is not conn or self._state is not ReadyState.OPEN:
+            return
+        token = _opening_conn.set(conn)
+        try:
+            await self._features.on_open(conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug of ours: report it, keep the connection
+            log_event(
+                logger,
+                logging.ERROR,
+                "replay.error",
+                self._url,
+                "%s: replaying subscriptions failed: %r",
+                self.redacted_url,
+                exc,
+                exc_info=exc,
+            )
+            self._emit(ErrorEvent(exc))
+        finally:
+            _opening_conn.reset(token)

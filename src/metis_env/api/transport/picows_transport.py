@@ -40,6 +40,7 @@ from metis_env.api.errors import (
     HandshakeError,
     TLSError,
 )
+from metis_env.api.logs import redacted_url
 from metis_env.api.transport._picows_connection import PicowsTransport, State
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
@@ -122,7 +123,7 @@ class PicowsConnector:
             if not isinstance(conn, PicowsTransport):
                 raise ConnectError(
                     "The server closed the connection during the opening handshake",
-                    url=request.url,
+                    url=redacted_url(request.url),
                     code="ECONNRESET",
                 )
             _check_response(conn, request)
@@ -174,7 +175,7 @@ def _map_open_errors(request: OpenRequest, picows: Any) -> Iterator[None]:
     except ValueError:
         port = 0
     where = f"{host}:{port}"
-    url = request.url
+    url = redacted_url(request.url)  # errors never show a query secret
     try:
         yield
     except ConnectError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import socket
 import ssl
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from metis_env.api.errors import (
     HandshakeError,
     TLSError,
 )
+from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -63,7 +65,8 @@ def _map_open_errors(request: OpenRequest) -> Iterator[None]:
             url=request.url,
         ) from exc
     except InvalidURI as exc:
-        raise ConnectError(f"Invalid URL {request.url!r}: {exc}", url=request.url) from exc
+        url = redacted_url(request.url)
+        raise ConnectError(f"Invalid URL {url!r}: {exc}", url=url) from exc
     except WebSocketException as exc:
         raise HandshakeError(
             f"WebSocket handshake with {where} failed: {exc}", url=request.url
@@ -239,6 +242,12 @@ class WebsocketsConnector:
             "ping_timeout": None,
             "user_agent_header": request.user_agent,
             "proxy": _proxy_arg(request.proxy),
+            # websockets logs the upgrade request at DEBUG, headers included: redact it.
+            "logger": RedactingLogger(
+                logging.getLogger("websockets.client"),
+                request.url,
+                url_secrets(request.url, request.headers),
+            ),
             # Autobahn 9.x sends messages of thousands of fragments; size is bounded by max_size.
             "max_queue": 64,
         }
