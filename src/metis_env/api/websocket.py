@@ -417,11 +417,21 @@ class WebSocketApi:
         if self._conn is conn:
             self._keepalive = _ss.start_keepalive(self, conn)
             self._outbox.flush(transport)
-            await self._outbox.wait_written()
+        # The queue now sits in the backlog; from here on, sends from any task take the
+        # ordinary write path, which queues behind the backlog (so none is stranded).
         self._attempt = None
+        await self._outbox.wait_written()
         handle, self._attempt_handle = self._attempt_handle, None
         if handle is not None:
-            settle(handle)
+            settle(
+                handle,
+                None
+                if self._conn is conn
+                else ConnectAbortedError(
+                    "The connection closed while queued messages were being flushed",
+                    url=self.redacted_url,
+                ),
+            )
 
     # ------------------------------------------------------------------ disconnect
 
