@@ -8,7 +8,7 @@ Prints exactly one JSON line on stdout: ``{"ok": true, "client", "scenario", "va
 cannot run here, or ``{"ok": false, "error": message}`` when the cell failed (exit code 1).
 
 Usage: ``python benchmarks/client.py --client NAME --scenario S --n N --ws-port P
---tcp-port Q`` (``--probe`` only checks that the client can be loaded).
+--tcp-port Q`` (``--probe`` only loads the client and opens and closes one connection).
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ async def run_cell(client: str, scenario: str, n: int, endpoints: Endpoints) -> 
     driver = load_driver(client, endpoints)
     await driver.start()
     try:
-        if n <= 0:
+        if n <= 0:  # probe: one full open/close, so a client that cannot connect is skipped
+            conn = driver.connection()
+            await conn.open()
+            await conn.close()
             return {"ok": True, "client": client, "probe": True}
         result = await SCENARIOS[scenario].run(driver, n)
     finally:
@@ -50,7 +53,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=0, help="iterations (default: the scenario's)")
     parser.add_argument("--ws-port", type=int, default=0)
     parser.add_argument("--tcp-port", type=int, default=0)
-    parser.add_argument("--probe", action="store_true", help="only check the client loads")
+    parser.add_argument(
+        "--probe", action="store_true", help="only load the client and open/close once"
+    )
     return parser.parse_args(argv)
 
 
