@@ -37,7 +37,10 @@ __all__ = [
     "ReconnectingEvent",
 ]
 
+from metis_env.api.codec import decode
+
 logger = logging.getLogger("metis_env.events")
+_UNPARSED: Any = object()
 
 EventType: TypeAlias = Literal[
     "open",
@@ -87,13 +90,40 @@ class ErrorEvent:
     method: Literal["error"] = "error"
 
 
-@dataclass(frozen=True, slots=True)
 class MessageEvent:
-    """A message arrived: ``data`` parsed from JSON when it is JSON, ``raw`` as received."""
+    """A message arrived: ``data`` parsed from JSON when it is JSON, ``raw`` as received.
 
-    data: Any
-    raw: str | bytes
+    ``data`` is parsed on first access and cached, so listeners that only read ``raw`` pay
+    nothing for JSON. Immutable like the other events.
+    """
+
+    __slots__ = ("_data", "raw")
     method: Literal["message"] = "message"
+
+    def __init__(self, raw: str | bytes, data: Any = _UNPARSED) -> None:
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "_data", data)
+
+    @property
+    def data(self) -> Any:
+        """The JSON value of the message, or ``raw`` itself when it is not JSON."""
+        data = self._data
+        if data is _UNPARSED:
+            data = decode(self.raw)
+            object.__setattr__(self, "_data", data)
+        return data
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"MessageEvent is immutable (cannot set {name!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MessageEvent) and other.raw == self.raw
+
+    def __hash__(self) -> int:
+        return hash(("message", self.raw))
+
+    def __repr__(self) -> str:
+        return f"MessageEvent(data={self.data!r}, raw={self.raw!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +172,9 @@ Event: TypeAlias = (
     | ReconnectingEvent
     | ReconnectFailedEvent
 )
+# Activity events are immutable, so one instance per event type serves every dispatch.
+_ACTIVITY = {name: ActivityEvent(name) for name in EVENT_TYPES}
+
 Listener: TypeAlias = Callable[[Any], "None | Awaitable[None]"]
 
 
@@ -206,8 +239,8 @@ class EventEmitter:
     def emit(self, event: Event) -> None:
         """Dispatch ``event``, then an ``activity`` event naming it (seed §Activity Event)."""
         self._dispatch(event)
-        if event.method != "activity":
-            self._dispatch(ActivityEvent(event.method))
+        if event.method != "activity" and "activity" in self._listeners:
+            self._dispatch(_ACTIVITY[event.method])
 
     def _dispatch(self, event: Event) -> None:
         listeners = self._listeners.get(event.method)

@@ -1,1 +1,43 @@
-"""Transports: the seam (`base`) and one module per WebSocket library."""
+"""Transports: the seam (`base`) and one module per WebSocket library.
+
+`get_connector` picks one by name. ``"auto"`` takes the fastest installed transport that
+supports what the options ask for: picows when it is installed and neither compression nor a
+proxy is wanted, else websockets.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from metis_env.api.errors import ConfigError
+from metis_env.api.transport.base import Connector, OpenRequest, Transport, TransportListener
+
+__all__ = ["Connector", "OpenRequest", "Transport", "TransportListener", "get_connector"]
+
+
+def _picows_available() -> bool:
+    return importlib.util.find_spec("picows") is not None
+
+
+def get_connector(name: str, *, compression: bool = False, proxy: bool = False) -> Connector:
+    """Return a connector for transport ``name`` (``auto``, ``websockets`` or ``picows``)."""
+    if name == "auto":
+        fast = _picows_available() and importlib.util.find_spec(
+            "metis_env.api.transport.picows_transport"
+        ) is not None
+        name = "picows" if fast and not compression and not proxy else "websockets"
+    if name == "websockets":
+        from metis_env.api.transport.websockets_transport import WebsocketsConnector
+
+        return WebsocketsConnector()
+    if name == "picows":
+        if not _picows_available():
+            raise ConfigError(
+                "transport", "picows", "needs the optional dependency: pip install 'metis-env[fast]'"
+            )
+        try:
+            from metis_env.api.transport.picows_transport import PicowsConnector
+        except ImportError:  # not merged yet / broken install: fall back loudly
+            raise ConfigError("transport", "picows", "is not available in this build") from None
+        return PicowsConnector()
+    raise ConfigError("transport", name, "must be 'auto', 'websockets' or 'picows'")

@@ -16,7 +16,7 @@ Contract for every implementation (tested once for all by ``tests/transport/``):
   and the error that caused it (``None`` for a clean close).
 * The transport answers pings and close frames itself, and enforces ``max_size``
   (closing with 1009) and UTF-8 validity of text (closing with 1007).
-* ``send_*`` raise `metis_env.api.errors.ConnectionClosedError` once the connection is not open;
+* ``try_send`` and ``send_*`` raise `metis_env.api.errors.ConnectionClosedError` once the connection is not open;
   they may wait for write buffer space (backpressure).
 * ``close`` performs the closing handshake and returns when the connection is closed; when the
   peer does not answer within ``request.close_timeout`` it aborts. ``abort`` drops the TCP
@@ -81,6 +81,15 @@ class Transport(Protocol):
     @property
     def raw(self) -> object:
         """The library's own connection object (for advanced use; not stable API)."""
+
+    def try_send(self, data: str | bytes) -> bool:
+        """Send one message now if that needs no waiting; else send nothing and return False.
+
+        The fast path: a transport whose library writes synchronously (picows) returns True
+        unless writing is paused for backpressure. Returning False always is correct (the
+        caller then uses ``send_text``/``send_bytes``). Raises `ConnectionClosedError` when
+        the connection is not open.
+        """
 
     async def send_text(self, data: str) -> None:
         """Send one text message."""
