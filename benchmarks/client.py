@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import traceback
@@ -53,6 +54,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=0, help="iterations (default: the scenario's)")
     parser.add_argument("--ws-port", type=int, default=0)
     parser.add_argument("--tcp-port", type=int, default=0)
+    parser.add_argument("--cpu", type=int, default=None, help="pin this process to one CPU")
     parser.add_argument(
         "--probe", action="store_true", help="only load the client and open/close once"
     )
@@ -62,6 +64,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the cell named on the command line; print its JSON line; 0 ok, 1 failed, 3 skipped."""
     args = _parse(argv)
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1,000 idle connections
     n = -1 if args.probe else (args.n or SCENARIOS[args.scenario].n)

@@ -28,7 +28,7 @@ from clients import CLIENTS, DEFAULT_CLIENTS
 from report import check_targets, machine_info, render_markdown, summarise
 from scenarios import SCENARIOS
 
-__all__ = ["main", "run_benchmarks", "start_server", "stop_server"]
+__all__ = ["main", "pick_cpus", "run_benchmarks", "start_server", "stop_server"]
 
 HERE = Path(__file__).resolve().parent
 OURS = tuple(name for name in CLIENTS if name.startswith("metis"))
@@ -44,10 +44,24 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def start_server() -> tuple[subprocess.Popen[str], dict[str, int]]:
+def pick_cpus(pin: bool) -> tuple[int | None, int | None]:
+    """The CPUs for (server, clients): two distinct ones when pinning and at least two exist.
+
+    Pinning keeps every round trip a cross-core one. Unpinned, the scheduler sometimes puts
+    client and server on one core, where a round trip is a cheap context switch instead of
+    a cross-core wake-up, and a cell's speed can triple for reasons that are not the client's.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if not pin or len(cpus) < 2:
+        return None, None
+    return cpus[0], cpus[1]
+
+
+def start_server(cpu: int | None = None) -> tuple[subprocess.Popen[str], dict[str, int]]:
     """Start the echo servers' process; return it and its ports once it has announced them."""
+    cpu_args = [] if cpu is None else ["--cpu", str(cpu)]
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "server.py")],
+        [sys.executable, str(HERE / "server.py"), *cpu_args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -116,9 +130,12 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
     cells: list[dict[str, Any]] = []
     notes: dict[tuple[str, str], str] = {}
     slowest: dict[tuple[str, str], float] = {}
-    server, ports = start_server()
+    server_cpu, client_cpu = pick_cpus(args.pin)
+    server, ports = start_server(server_cpu)
     try:
         port_args = ["--ws-port", str(ports["ws_port"]), "--tcp-port", str(ports["tcp_port"])]
+        if client_cpu is not None:
+            port_args += ["--cpu", str(client_cpu)]
         runnable = []
         for client in clients:
             probe = _run_client(["--client", client, "--probe", *port_args], _STARTUP_TIMEOUT_S)
@@ -176,6 +193,7 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
             "n_scale": args.n_scale,
             "n": {s: _scaled_n(s, args.quick, args.n_scale) for s in scenarios},
             "budget_s": args.budget,
+            "cpus": {"server": server_cpu, "clients": client_cpu},
             "elapsed_s": round(time.monotonic() - started, 1),
         },
         "cells": cells,
@@ -193,6 +211,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n-scale", type=float, default=1.0, help="multiply every N by this")
     parser.add_argument("--clients", default=",".join(DEFAULT_CLIENTS), help="comma-separated")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated")
+    parser.add_argument(
+        "--no-pin", dest="pin", action="store_false", help="do not pin server and clients to CPUs"
+    )
     parser.add_argument("--budget", type=float, default=290.0, help="whole run, seconds")
     parser.add_argument("--cell-timeout", type=float, default=60.0, help="one cell, seconds")
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="'' to skip")

@@ -12,11 +12,12 @@ Both bind 127.0.0.1 on ephemeral ports and announce them as one JSON line on std
 ``{"ws_port": P, "tcp_port": Q}``. The process exits when its stdin closes (so it cannot
 outlive a parent that died) or on SIGTERM/SIGINT.
 
-Usage: ``python benchmarks/server.py``
+Usage: ``python benchmarks/server.py [--cpu N]``
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -107,8 +108,13 @@ async def serve() -> None:
         tcp_server.close()
 
 
-def main() -> None:
-    """Entry point: ``python benchmarks/server.py``."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ``python benchmarks/server.py [--cpu N]`` (pin to CPU ``N``)."""
+    parser = argparse.ArgumentParser(description="Echo servers for the benchmarks.")
+    parser.add_argument("--cpu", type=int, default=None, help="pin this process to one CPU")
+    args = parser.parse_args(argv)
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     _raise_fd_limit()
     asyncio.run(serve())
 
