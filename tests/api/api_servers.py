@@ -85,8 +85,9 @@ async def ws_server(
             return conn.respond(status, "refused by test server\n")
         return None
 
-    async with serve(run, "127.0.0.1", port, process_request=process_request,
-                     ping_interval=None, **kwargs) as srv:
+    async with serve(
+        run, "127.0.0.1", port, process_request=process_request, ping_interval=None, **kwargs
+    ) as srv:
         sock = next(iter(srv.sockets))
         server = Server(port=sock.getsockname()[1])
         state["server"] = server
@@ -94,7 +95,9 @@ async def ws_server(
 
 
 @contextlib.asynccontextmanager
-async def tcp_server(on_connect: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> AsyncIterator[int]:
+async def tcp_server(
+    on_connect: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[int]:
     """A raw TCP server (for peers that never upgrade or misbehave)."""
     writers: list[asyncio.StreamWriter] = []
 

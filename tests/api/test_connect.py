@@ -18,6 +18,8 @@ from metis_env.api import (
     WebSocketApi,
 )
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 def client(port: int, **kw: object) -> WebSocketApi:
     kw.setdefault("keep_alive_interval", 0)
@@ -76,9 +78,7 @@ async def test_second_connect_while_pending_fails_both_with_the_original_message
         ws = client(port)
         first = ws.connect()
         second = ws.connect()
-        results = await asyncio.wait_for(
-            asyncio.gather(first, second, return_exceptions=True), 3
-        )
+        results = await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 3)
         assert isinstance(results[0], ConnectAbortedError)
         assert str(results[0]) == "Connection superseded by a new connect() call."
         assert isinstance(results[1], ConnectAbortedError)

@@ -17,6 +17,8 @@ from metis_env.api import (
     WebSocketApi,
 )
 
+pytestmark = pytest.mark.usefixtures("transport_name")
+
 
 def client(port: int, **kw: object) -> WebSocketApi:
     kw.setdefault("keep_alive_interval", 0)
@@ -98,7 +100,9 @@ async def test_disconnect_during_the_handshake_aborts_it() -> None:
     async with tcp_server(hang) as port:
         ws = client(port)
         seen: list[str] = []
-        ws.add_event_listener(["error", "close", "connection-change"], lambda e: seen.append(e.method))
+        ws.add_event_listener(
+            ["error", "close", "connection-change"], lambda e: seen.append(e.method)
+        )
         pending = ws.connect()
         await asyncio.sleep(0.05)
         await ws.disconnect()

@@ -72,8 +72,11 @@ async def main() -> int:
     for case in range(1, count + 1):
         await _run(f"{base}/runCase?case={case}&agent={agent}", transport, echo=True)
         if case % 50 == 0 or case == count:
-            print(f"autobahn client: {case}/{count} cases, {time.monotonic() - started:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"autobahn client: {case}/{count} cases, {time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     await _run(f"{base}/updateReports?agent={agent}", transport, echo=False)
     return 0
 

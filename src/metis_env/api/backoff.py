@@ -32,13 +32,12 @@ FATAL_STATUSES = frozenset({400, 401, 403, 404, 405, 410, 426})
 ALWAYS_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def reconnect_delay(
-    attempt: int, base_ms: int, max_ms: int, random: Callable[[], float]
-) -> int:
+def reconnect_delay(attempt: int, base_ms: int, max_ms: int, random: Callable[[], float]) -> int:
     """Delay before reconnect attempt ``attempt`` (1-based), in milliseconds, with ±20 % jitter."""
     exponent = min(max(attempt - 1, 0), 62)
-    delay = min(max_ms, base_ms * (2**exponent))
-    return max(0, math.floor(delay * (0.8 + random() * 0.4)))
+    delay: int = min(max_ms, base_ms * (2**exponent))
+    jittered: float = delay * (0.8 + random() * 0.4)
+    return max(0, math.floor(jittered))
 
 
 def retry_verdict(

@@ -25,8 +25,9 @@ BytesLike = bytes | bytearray | memoryview
 #: What `send` accepts.
 DataLike = Any
 
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                            check_circular=True)
+_encoder = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=True
+)
 
 
 def _reject_constant(token: str) -> Any:

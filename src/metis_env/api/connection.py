@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from metis_env import __version__
+from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
 from metis_env.api.tls import build_ssl_context
 from metis_env.api.transport.base import OpenRequest, Transport
@@ -33,7 +34,14 @@ USER_AGENT = f"metis-env/{__version__}"
 class Connection:
     """Transport callbacks for one connection of one client."""
 
-    __slots__ = ("abort_error", "client", "closing_task", "ping_sent_at", "pong_waiter", "transport")
+    __slots__ = (
+        "abort_error",
+        "client",
+        "closing_task",
+        "ping_sent_at",
+        "pong_waiter",
+        "transport",
+    )
 
     def __init__(self, client: WebSocketApi) -> None:
         self.client = client
@@ -76,12 +84,17 @@ async def build_request(
         if inspect.isawaitable(produced):
             produced = await produced
         if not isinstance(produced, Mapping):
-            raise ConfigError("headers", type(produced).__name__,
-                              "the headers callable must return a dict of str to str")
+            raise ConfigError(
+                "headers",
+                type(produced).__name__,
+                "the headers callable must return a dict of str to str",
+            )
         headers.update({str(k): str(v) for k, v in produced.items()})
     if options.protocol == "wss" and options.reject_unauthorized is False:
-        logger.warning("Connecting to %s without verifying its TLS certificate "
-                       "(rejectUnauthorized: false)", url)
+        logger.warning(
+            "Connecting to %s without verifying its TLS certificate (rejectUnauthorized: false)",
+            url,
+        )
     return OpenRequest(
         url=url,
         ssl=build_ssl_context(options),
@@ -96,20 +109,9 @@ async def build_request(
     )
 
 
-def check_close(code: int, reason: str) -> None:
-    """Reject close codes an endpoint may not send (RFC 6455 §7.4) and over-long reasons."""
-    rule = "must be an integer close code: 1000-1003, 1007-1014 or 3000-4999 (RFC 6455 §7.4)"
-    if isinstance(code, bool) or not isinstance(code, int):
-        raise ConfigError("code", code, rule)
-    if not (code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999):
-        raise ConfigError("code", code, rule)
-    if not isinstance(reason, str):
-        raise ConfigError("reason", reason, "must be a string")
-    if len(reason.encode("utf-8")) > 123:
-        raise ConfigError("reason", reason, "must be at most 123 bytes in UTF-8 (RFC 6455 §5.5)")
-
-
-def closed_error(url: str, code: int, reason: str, error: BaseException | None) -> ConnectionClosedError:
+def closed_error(
+    url: str, code: int, reason: str, error: BaseException | None
+) -> ConnectionClosedError:
     """The error that describes why a connection ended (for the ``error`` event and handles)."""
     if isinstance(error, ConnectionClosedError):
         return error

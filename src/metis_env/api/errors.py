@@ -56,7 +56,8 @@ __all__ = [
     "redact_value",
 ]
 
-#: The prefix of every `from_config` failure, verbatim from the original (seed §Configuration Errors).
+#: The prefix of every `from_config` failure, verbatim from the original (seed: Configuration
+#: Errors).
 CONFIG_ERROR_PREFIX = "Invalid WebSocket API configuration: "
 
 _MISSING = object()
@@ -165,7 +166,7 @@ class ConnectError(WebSocketError):
             self.code = code
 
 
-class ConnectionRefusedError(ConnectError):  # noqa: A001 - ours, deliberately named like the OS's
+class ConnectionRefusedError(ConnectError):
     """Raised when nothing accepts the TCP connection (the message contains ``ECONNREFUSED``)."""
 
     code = "ECONNREFUSED"

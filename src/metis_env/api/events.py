@@ -99,6 +99,8 @@ class MessageEvent:
 
     __slots__ = ("_data", "raw")
     method: Literal["message"] = "message"
+    raw: str | bytes
+    _data: Any
 
     def __init__(self, raw: str | bytes, data: Any = _UNPARSED) -> None:
         object.__setattr__(self, "raw", raw)
@@ -175,7 +177,7 @@ Event: TypeAlias = (
 # Activity events are immutable, so one instance per event type serves every dispatch.
 _ACTIVITY = {name: ActivityEvent(name) for name in EVENT_TYPES}
 
-Listener: TypeAlias = Callable[[Any], "None | Awaitable[None]"]
+Listener: TypeAlias = Callable[[Any], "Awaitable[None] | None"]
 
 
 @dataclass(slots=True)

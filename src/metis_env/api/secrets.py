@@ -16,8 +16,18 @@ __all__ = ["REDACTED", "SECRET_WORDS", "is_secret_key", "redact_mapping", "redac
 REDACTED = "***"
 
 #: Substrings that mark a key as secret once lower-cased with ``-``/``_`` removed.
-SECRET_WORDS = ("token", "password", "passwd", "secret", "apikey", "authorization", "cookie",
-                "credential", "privatekey", "key")
+SECRET_WORDS = (
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "apikey",
+    "authorization",
+    "cookie",
+    "credential",
+    "privatekey",
+    "key",
+)
 
 # Keys that contain "key" but are not secrets (they name files or settings).
 _NOT_SECRET = frozenset({"keyfile", "keepaliveinterval", "keepalivetimeout", "keys"})

@@ -12,6 +12,7 @@ class ClientStats:
     """Plain counters, updated on the hot path: attribute increments only."""
 
     __slots__ = (
+        "_opened_at",
         "bytes_in",
         "bytes_out",
         "connected_since",
@@ -20,7 +21,6 @@ class ClientStats:
         "last_rtt_ms",
         "messages_in",
         "messages_out",
-        "_opened_at",
     )
 
     def __init__(self) -> None:

@@ -15,11 +15,16 @@ logger = logging.getLogger("metis_env.api")
 
 
 class _TLSOptions(Protocol):
-    protocol: str
-    reject_unauthorized: bool | None
-    ca_file: str | None
-    cert_file: str | None
-    key_file: str | None
+    @property
+    def protocol(self) -> str: ...
+    @property
+    def reject_unauthorized(self) -> bool | None: ...
+    @property
+    def ca_file(self) -> str | None: ...
+    @property
+    def cert_file(self) -> str | None: ...
+    @property
+    def key_file(self) -> str | None: ...
 
 
 def _readable(key: str, path: str) -> str:
@@ -42,7 +47,9 @@ def build_ssl_context(options: _TLSOptions) -> ssl.SSLContext | None:
         try:
             ctx.load_verify_locations(cafile=_readable("caFile", options.ca_file))
         except ssl.SSLError as exc:
-            raise ConfigError("caFile", options.ca_file, f"must hold PEM certificates ({exc})") from exc
+            raise ConfigError(
+                "caFile", options.ca_file, f"must hold PEM certificates ({exc})"
+            ) from exc
     if options.cert_file:
         try:
             ctx.load_cert_chain(

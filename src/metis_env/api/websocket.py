@@ -103,8 +103,7 @@ class WebSocketApi:
             opts = options
         else:
             base: Mapping[str, Any] = (
-                options.model_dump(by_alias=True, exclude_unset=True)
-                | options.extra
+                options.model_dump(by_alias=True, exclude_unset=True) | options.extra
                 if isinstance(options, WebSocketApiOptions)
                 else (options if options is not None else {})
             )
@@ -231,7 +230,7 @@ class WebSocketApi:
         """Remove every registration of ``listener`` for ``type_``."""
         self._events.remove(type_, listener)
 
-    def clear_event_listeners(self, filter: Iterable[str] | None = None) -> int:  # noqa: A002
+    def clear_event_listeners(self, filter: Iterable[str] | None = None) -> int:
         """Remove all listeners, or those of the listed types; return how many were removed."""
         return self._events.clear(filter)
 
@@ -244,7 +243,11 @@ class WebSocketApi:
 
     def _on_listener_error(self, exc: BaseException, event: Event) -> None:
         logger.warning(
-            "%s: a %r listener raised %s: %s", self._url, event.method, type(exc).__name__, exc,
+            "%s: a %r listener raised %s: %s",
+            self._url,
+            event.method,
+            type(exc).__name__,
+            exc,
             exc_info=exc,
         )
         if self._in_listener_error or event.method in ("error", "activity"):
@@ -280,11 +283,19 @@ class WebSocketApi:
             self._attempt.cancel()
             self._attempt = None
             self._set_state(ReadyState.CLOSED)
-            settle(earlier, ConnectAbortedError("Connection superseded by a new connect() call.",
-                                                url=self._url))
-            return failed_handle("connect()", ConnectAbortedError(
-                "connect() called while a connection attempt was already in progress.",
-                url=self._url))
+            settle(
+                earlier,
+                ConnectAbortedError(
+                    "Connection superseded by a new connect() call.", url=self._url
+                ),
+            )
+            return failed_handle(
+                "connect()",
+                ConnectAbortedError(
+                    "connect() called while a connection attempt was already in progress.",
+                    url=self._url,
+                ),
+            )
         if self._conn is not None:  # CLOSING: abandon the old connection
             old, self._conn = self._conn, None
             if old.transport is not None:
@@ -315,8 +326,9 @@ class WebSocketApi:
             self._attempt_failed(exc)
             return
         except Exception as exc:  # a transport bug: report it rather than lose it
-            self._attempt_failed(ConnectError(f"Connection to {self._url} failed: {exc!r}",
-                                              url=self._url))
+            self._attempt_failed(
+                ConnectError(f"Connection to {self._url} failed: {exc!r}", url=self._url)
+            )
             return
         await self._opened(conn)
 
@@ -371,7 +383,7 @@ class WebSocketApi:
     # ------------------------------------------------------------------ disconnect
 
     def disconnect(self, code: int = 1000, reason: str = "") -> Handle[None]:
-        """Close the connection and stop reconnecting; queued sends fail with ``Send queue cleared.``.
+        """Close the connection and stop reconnecting; queued sends fail (``Send queue cleared.``).
 
         Completes within ``closeTimeout`` even when the peer never answers the close (then
         the TCP connection is aborted).
@@ -477,7 +489,7 @@ class WebSocketApi:
         if self._conn is not conn:
             return
         self._conn = None
-        if error is None:
+        if conn.abort_error is not None:  # we dropped it ourselves: our reason wins
             error = conn.abort_error
         self._stop_keepalive()
         self._set_state(ReadyState.CLOSED)

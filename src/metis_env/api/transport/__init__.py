@@ -15,16 +15,23 @@ from metis_env.api.transport.base import Connector, OpenRequest, Transport, Tran
 __all__ = ["Connector", "OpenRequest", "Transport", "TransportListener", "get_connector"]
 
 
+#: What ``"auto"`` resolves to when set (tests run the client suite once per transport).
+AUTO_PREFERENCE: str | None = None
+
+
 def _picows_available() -> bool:
     return importlib.util.find_spec("picows") is not None
 
 
 def get_connector(name: str, *, compression: bool = False, proxy: bool = False) -> Connector:
     """Return a connector for transport ``name`` (``auto``, ``websockets`` or ``picows``)."""
+    if name == "auto" and AUTO_PREFERENCE is not None:
+        name = AUTO_PREFERENCE
     if name == "auto":
-        fast = _picows_available() and importlib.util.find_spec(
-            "metis_env.api.transport.picows_transport"
-        ) is not None
+        fast = (
+            _picows_available()
+            and importlib.util.find_spec("metis_env.api.transport.picows_transport") is not None
+        )
         name = "picows" if fast and not compression and not proxy else "websockets"
     if name == "websockets":
         from metis_env.api.transport.websockets_transport import WebsocketsConnector
@@ -33,11 +40,16 @@ def get_connector(name: str, *, compression: bool = False, proxy: bool = False) 
     if name == "picows":
         if not _picows_available():
             raise ConfigError(
-                "transport", "picows", "needs the optional dependency: pip install 'metis-env[fast]'"
+                "transport",
+                "picows",
+                "needs the optional dependency: pip install 'metis-env[fast]'",
             )
         try:
-            from metis_env.api.transport.picows_transport import PicowsConnector
+            from metis_env.api.transport.picows_transport import (  # type: ignore[import-not-found,unused-ignore]
+                PicowsConnector,
+            )
         except ImportError:  # not merged yet / broken install: fall back loudly
             raise ConfigError("transport", "picows", "is not available in this build") from None
-        return PicowsConnector()
+        connector: Connector = PicowsConnector()
+        return connector
     raise ConfigError("transport", name, "must be 'auto', 'websockets' or 'picows'")

@@ -16,7 +16,8 @@ Contract for every implementation (tested once for all by ``tests/transport/``):
   and the error that caused it (``None`` for a clean close).
 * The transport answers pings and close frames itself, and enforces ``max_size``
   (closing with 1009) and UTF-8 validity of text (closing with 1007).
-* ``try_send`` and ``send_*`` raise `metis_env.api.errors.ConnectionClosedError` once the connection is not open;
+* ``try_send`` and ``send_*`` raise `metis_env.api.errors.ConnectionClosedError` once the
+  connection is not open;
   they may wait for write buffer space (backpressure).
 * ``close`` performs the closing handshake and returns when the connection is closed; when the
   peer does not answer within ``request.close_timeout`` it aborts. ``abort`` drops the TCP

@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from metis_env.api.closecodes import check_close
 from metis_env.api.errors import (
     ConnectError,
     ConnectionClosedError,
@@ -64,7 +65,9 @@ def _map_open_errors(request: OpenRequest) -> Iterator[None]:
     except InvalidURI as exc:
         raise ConnectError(f"Invalid URL {request.url!r}: {exc}", url=request.url) from exc
     except WebSocketException as exc:
-        raise HandshakeError(f"WebSocket handshake with {where} failed: {exc}", url=request.url) from exc
+        raise HandshakeError(
+            f"WebSocket handshake with {where} failed: {exc}", url=request.url
+        ) from exc
     except ssl.SSLCertVerificationError as exc:
         raise TLSError(
             f"TLS certificate verification failed for {where}: {exc.verify_message or exc} "
@@ -122,6 +125,12 @@ class WebsocketsTransport:
 
     def try_send(self, data: str | bytes) -> bool:
         # websockets only offers an async send; the caller falls back to send_*.
+        from websockets.protocol import State
+
+        if self._conn.protocol.state is not State.OPEN:
+            raise ConnectionClosedError(
+                "Cannot send: the connection is closed", code=self._conn.close_code or 1006
+            )
         return False
 
     async def send_text(self, data: str) -> None:
@@ -160,7 +169,10 @@ class WebsocketsTransport:
         waiter.add_done_callback(pong)  # type: ignore[attr-defined]
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        with contextlib.suppress(Exception):
+        from websockets.exceptions import ConnectionClosed
+
+        check_close(code, reason)  # a code websockets refuses must fail, not hang
+        with contextlib.suppress(ConnectionClosed):
             await self._conn.close(code, reason)
         # on_close is delivered by the reader; wait for it so "closed" means closed.
         await asyncio.shield(self._reader)

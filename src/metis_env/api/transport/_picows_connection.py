@@ -1,0 +1,461 @@
+"""One picows connection: the listener picows calls and the `Transport` we hand out.
+
+`PicowsTransport` fills the gaps picows leaves to its user (see `picows_transport`): it
+reassembles fragments, bounds messages by ``max_size`` (1009), checks UTF-8 (1007), answers
+close frames (RFC 6455 §5.5.1), rejects protocol errors picows lets through (1002), copies
+payloads before ``on_ws_frame`` returns, and reports ``on_close`` exactly once, last.
+
+Nothing here imports picows at run time: the opcodes arrive as class attributes of the
+subclass `picows_transport` builds when the first connection is opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from metis_env.api.closecodes import check_close
+from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
+from metis_env.api.transport.base import OpenRequest, TransportListener
+
+if TYPE_CHECKING:
+    import picows
+
+__all__ = ["PicowsTransport", "State"]
+
+logger = logging.getLogger("metis_env.api.transport.picows_transport")
+
+
+class State(enum.IntEnum):
+    """Where one picows connection stands (the handshake is done before it exists)."""
+
+    OPEN = 1  # messages flow both ways
+    CLOSING = 2  # a close frame was sent (or abort() called); waiting for TCP to end
+    CLOSED = 3  # the TCP connection is gone; on_close is delivered (or held, see _held)
+
+
+_OPEN = State.OPEN  # one global lookup on the hot path instead of two
+
+
+class PicowsTransport:
+    """One open connection over picows; also its picows listener.
+
+    The class picows drives is built at first use by `_listener_class` (this class plus
+    ``picows.WSListener``), so importing this module never imports picows.
+    """
+
+    # picows opcodes, bound by `_listener_class` (class attributes: one lookup, no import here).
+    _TEXT: ClassVar[Any]
+    _BINARY: ClassVar[Any]
+    _CONTINUATION: ClassVar[Any]
+    _PONG: ClassVar[Any]
+    _CLOSE: ClassVar[Any]
+    _CLOSE_CODE: ClassVar[Any]
+
+    def __init__(self, request: OpenRequest, listener: TransportListener) -> None:
+        self._request = request
+        self._listener = listener
+        self._loop = asyncio.get_running_loop()
+        # picows' transport, set in on_ws_connected (before open() returns).
+        self._ws: picows.WSTransport | None = None
+        self._state = State.OPEN
+        self._max_size = request.max_size
+        # The fragmented message being reassembled (§5.4): None when none; else is it text.
+        self._frag_text: bool | None = None
+        self._frag_parts: list[bytes] = []
+        self._frag_size = 0
+        # The peer's close frame (code, reason), once received.
+        self._close_rcvd: tuple[int, str] | None = None
+        # True once *we* sent a close frame (picows sends its own on parser errors).
+        self._close_sent = False
+        # Why we failed the connection, reported through on_close.
+        self._error: BaseException | None = None
+        # True after abort(): the drop was asked for, not suffered.
+        self._aborted = False
+        # Retrieves that exception from picows' wait_disconnected() (see on_ws_disconnected).
+        self._reaper: asyncio.Task[None] | None = None
+        # Bounds the closing handshake (close_timeout), then aborts.
+        self._close_timer: asyncio.TimerHandle | None = None
+        # Cleared while picows' write buffer is above its high-water mark (backpressure).
+        self._writable = asyncio.Event()
+        self._writable.set()
+        # Resolved once on_close was delivered (what close() waits for).
+        self._closed: asyncio.Future[None] = self._loop.create_future()
+        # Callbacks held until open() has returned, then replayed in order; None afterwards.
+        self._held: list[tuple[Callable[..., None], tuple[Any, ...]]] | None = []
+        # Set when open() failed after picows built us: deliver nothing, drop the connection.
+        self._muted = False
+
+    def __repr__(self) -> str:
+        return f"<PicowsTransport {self._request.url} {self._state.name}>"
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        """The connection state; every change is logged at DEBUG."""
+        return self._state
+
+    @state.setter
+    def state(self, new: State) -> None:
+        logger.debug("%s: %s -> %s", self._request.url, self._state.name, new.name)
+        self._state = new
+
+    # -- Transport --------------------------------------------------------------------------
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The sub-protocol the server selected, if any."""
+        if self._ws is None or self._ws.response is None:
+            return None
+        value: str | None = self._ws.response.headers.get("Sec-WebSocket-Protocol")
+        return value
+
+    @property
+    def raw(self) -> object:
+        """picows' ``WSTransport`` (not stable API)."""
+        return self._ws
+
+    def try_send(self, data: str | bytes) -> bool:
+        """Send one message now unless writing is paused (then send nothing, return False)."""
+        ws = self._ws
+        assert ws is not None
+        if self._state is State.OPEN and ws.is_close_frame_sent:
+            self._adopt_picows_failure(ws)
+        if self._state is not State.OPEN:
+            raise self._not_open()
+        if not self._writable.is_set():
+            return False
+        ws.send(self._TEXT if isinstance(data, str) else self._BINARY, data)
+        return True
+
+    async def send_text(self, data: str) -> None:
+        """Send one text message; waits while the write buffer is full."""
+        ws = await self._ready_to_send()
+        ws.send(self._TEXT, data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send one binary message; waits while the write buffer is full."""
+        ws = await self._ready_to_send()
+        ws.send(self._BINARY, data)
+
+    async def ping(self, data: bytes = b"") -> None:
+        """Send a ping (at most 125 bytes, RFC 6455 §5.5); the pong comes to ``on_pong``."""
+        if len(data) > 125:
+            raise ConfigError("data", data, "a ping payload is at most 125 bytes (RFC 6455 §5.5)")
+        ws = await self._ready_to_send()
+        ws.send_ping(data)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close gracefully: send a close frame, wait for the peer, abort after close_timeout.
+
+        Returns once ``on_close`` was delivered. Cancelling it aborts the connection.
+        """
+        check_close(code, reason)
+        if self._state is State.OPEN:
+            self._send_close(code, reason)
+        try:
+            await asyncio.shield(self._closed)
+        except asyncio.CancelledError:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Drop the TCP connection now; ``on_close`` follows with 1006. Never raises."""
+        if self._state is State.CLOSED or self._ws is None:
+            return
+        self._aborted = True
+        if self._state is State.OPEN:
+            self.state = State.CLOSING  # no delivery, no send, until on_close
+        try:
+            self._ws.disconnect(graceful=False)
+        except Exception:  # wrong thread, or a transport already gone: nothing left to drop
+            logger.exception("%s: abort failed", self._request.url)
+
+    # -- picows WSListener callbacks (plain calls on the event loop) ---------------------------
+
+    def on_ws_connected(self, transport: picows.WSTransport) -> None:
+        """The handshake is done; keep picows' transport (or drop it if open() gave up)."""
+        self._ws = transport
+        if self._muted:
+            transport.disconnect(graceful=False)
+
+    def on_ws_frame(self, transport: picows.WSTransport, frame: picows.WSFrame) -> None:
+        """Turn one frame into whole messages, pongs and closes; copy before returning."""
+        if self._state is not _OPEN or transport.is_close_frame_sent:
+            self._after_close_sent(transport, frame)
+            return
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:
+            self._fail(1002, "reserved bits set without a negotiated extension (RFC 6455 §5.2)")
+            return
+        op = frame.msg_type
+        if frame.fin and self._frag_text is None:
+            # The hot path: a whole message in one frame, delivered without a detour.
+            data: str | bytes
+            if op is self._BINARY:
+                data = frame.get_payload_as_bytes()
+            elif op is self._TEXT:
+                try:
+                    # The same strict UTF-8 decoder as bytes.decode("utf-8"), without a copy.
+                    data = frame.get_payload_as_utf8_text()
+                except UnicodeDecodeError:
+                    self._fail(1007, "invalid UTF-8 in a text message")
+                    return
+            else:
+                self._on_other_frame(op, frame)
+                return
+            if self._held is None:
+                try:
+                    self._listener.on_message(data)
+                except Exception as exc:  # a broken listener fails the connection
+                    self._fail(1011, "internal error", exc)
+            else:
+                self._held.append((self._listener.on_message, (data,)))
+            return
+        self._on_other_frame(op, frame)
+
+    def _on_other_frame(self, op: Any, frame: picows.WSFrame) -> None:
+        if op is self._TEXT or op is self._BINARY:
+            if self._frag_text is not None:
+                self._fail(1002, "new data frame inside a fragmented message (RFC 6455 §5.4)")
+            else:
+                self._frag_text = op is self._TEXT
+                self._frag_parts = [frame.get_payload_as_bytes()]
+                self._frag_size = frame.payload_size
+        elif op is self._CONTINUATION:
+            self._on_continuation(frame)
+        elif op is self._PONG:
+            self._emit(self._listener.on_pong, frame.get_payload_as_bytes())
+        elif op is self._CLOSE:
+            self._on_close_frame(frame)
+        # PING: answered by picows itself (enable_auto_pong) and never passed here.
+
+    def on_ws_disconnected(self, transport: picows.WSTransport) -> None:
+        """The TCP connection is gone: report on_close, once, last."""
+        if self._state is State.CLOSED:
+            return
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        self.state = State.CLOSED
+        self._frag_parts = []
+        self._writable.set()  # wake blocked senders: they will see CLOSED
+        code, reason = self._close_rcvd if self._close_rcvd is not None else (1006, "")
+        error = self._close_error(transport)
+        # picows re-raises a parser error (even one after the closing handshake) from
+        # wait_disconnected(); we report ours through on_close, so retrieve picows' lest
+        # asyncio log it as never retrieved. One task per connection, at its end.
+        self._reaper = self._loop.create_task(transport.wait_disconnected())
+        self._reaper.add_done_callback(_retrieve)
+        self._emit(self._report_close, code, reason, error)
+
+    def pause_writing(self) -> None:
+        """picows' write buffer crossed its high-water mark: hold sends."""
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        """picows' write buffer drained below its low-water mark: release sends."""
+        self._writable.set()
+
+    # -- receive helpers -----------------------------------------------------------------------
+
+    def _on_continuation(self, frame: picows.WSFrame) -> None:
+        if self._frag_text is None:
+            self._fail(1002, "continuation frame without a message to continue (RFC 6455 §5.4)")
+            return
+        size = self._frag_size + frame.payload_size
+        if self._max_size is not None and size > self._max_size:
+            self._fail(1009, f"message too big: over {self._max_size} bytes")
+            return
+        self._frag_parts.append(frame.get_payload_as_bytes())
+        self._frag_size = size
+        if not frame.fin:
+            return
+        payload = b"".join(self._frag_parts)
+        is_text = self._frag_text
+        self._frag_text, self._frag_parts, self._frag_size = None, [], 0
+        if not is_text:
+            self._deliver(payload)
+            return
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            self._fail(1007, "invalid UTF-8 in a text message")
+            return
+        self._deliver(text)
+
+    def _after_close_sent(self, transport: picows.WSTransport, frame: picows.WSFrame) -> None:
+        if self._state is State.OPEN:
+            self._adopt_picows_failure(transport)
+        # §5.5.1: after a close frame was sent, data is discarded; the peer's close counts.
+        if frame.msg_type is self._CLOSE:
+            self._on_close_frame(frame)
+
+    def _on_close_frame(self, frame: picows.WSFrame) -> None:
+        # picows already rejected a 1-byte payload, bad UTF-8 in the reason, and codes below
+        # 3000 outside its list; its list still admits 0 and 1006, and nothing bounds 5000+.
+        payload = frame.get_payload_as_bytes()
+        if not payload:
+            code, reason = 1005, ""  # §7.1.5: no status code in the close frame
+        else:
+            code = int.from_bytes(payload[:2], "big")
+            if code < 1000 or code == 1006 or code >= 5000:
+                self._fail(1002, f"invalid close code {code} (RFC 6455 §7.4)")
+                return
+            reason = payload[2:].decode("utf-8", "replace")
+        if self._close_rcvd is None:
+            self._close_rcvd = (code, reason)
+        if self._state is State.OPEN:
+            # §5.5.1: answer with a close frame, echoing the peer's payload.
+            assert self._ws is not None
+            if payload:
+                self._ws.send_close(self._CLOSE_CODE(code), payload[2:])
+            else:
+                self._ws.send(self._CLOSE, b"")
+            self._close_sent = True
+            self._closing()
+        # §7.1.1: the server closes TCP first; the close timer bounds our wait.
+
+    def _deliver(self, data: str | bytes) -> None:
+        self._emit(self._listener.on_message, data)
+
+    def _emit(self, callback: Callable[..., None], *args: Any) -> None:
+        if self._held is not None:
+            self._held.append((callback, args))
+            return
+        try:
+            callback(*args)
+        except Exception as exc:  # a broken listener fails the connection, reported via on_close
+            self._fail(1011, "internal error", exc)
+
+    def _report_close(self, code: int, reason: str, error: BaseException | None) -> None:
+        try:
+            if not self._muted:
+                self._listener.on_close(code, reason, error)
+        except Exception:  # the connection is gone: the log is the only destination left
+            logger.exception("%s: on_close raised", self._request.url)
+        finally:
+            if not self._closed.done():
+                self._closed.set_result(None)
+
+    def _release(self) -> None:
+        """Replay the callbacks held while open() was still running, then deliver directly."""
+        held, self._held = self._held, None
+        for callback, args in held or ():
+            try:
+                callback(*args)
+            except Exception as exc:
+                self._fail(1011, "internal error", exc)
+
+    def _discard(self) -> None:
+        """open() failed: deliver nothing, drop the connection."""
+        self._muted = True
+        self._held = None
+        self.abort()
+        if self._state is State.CLOSED and not self._closed.done():
+            self._closed.set_result(None)
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def _adopt_picows_failure(self, transport: picows.WSTransport) -> None:
+        """picows failed the connection itself (a parser error) and sent a close frame."""
+        self._error = _picows_failure(transport, self._max_size)
+        self._closing()
+
+    def _fail(self, code: int, reason: str, error: BaseException | None = None) -> None:
+        """Fail the connection (§7.1.7): close frame with ``code``, then the closing wait."""
+        if self._state is not State.OPEN:
+            return
+        if error is None:
+            error = _failure(code, reason, self._max_size)
+        self._error = error
+        self._frag_text, self._frag_parts = None, []
+        self._send_close(code, reason)
+
+    def _send_close(self, code: int, reason: str) -> None:
+        assert self._ws is not None
+        self._ws.send_close(self._CLOSE_CODE(code), reason.encode())
+        self._close_sent = True
+        self._closing()
+
+    def _closing(self) -> None:
+        self.state = State.CLOSING
+        timeout = self._request.close_timeout
+        if timeout is not None and self._close_timer is None:
+            self._close_timer = self._loop.call_later(timeout, self._on_close_timeout)
+
+    def _on_close_timeout(self) -> None:
+        self._close_timer = None
+        if self._state is State.CLOSED:
+            return
+        if self._close_rcvd is None and self._error is None:
+            ms = round((self._request.close_timeout or 0) * 1000)
+            self._error = ConnectionClosedError(
+                f"The peer did not complete the closing handshake within {ms} ms; aborted",
+                url=self._request.url,
+            )
+        assert self._ws is not None
+        self._ws.disconnect(graceful=False)
+
+    def _close_error(self, transport: picows.WSTransport) -> BaseException | None:
+        if self._error is not None:
+            return self._error
+        handshake = transport.close_handshake
+        if not self._close_sent and handshake is not None and handshake.sent is not None:
+            # picows failed the connection itself (a parser error) and sent this close frame.
+            return _picows_failure(transport, self._max_size)
+        if self._close_rcvd is None and not self._aborted:
+            return ConnectionClosedError(
+                "The connection was lost without a close frame (1006)", url=self._request.url
+            )
+        return None
+
+    async def _ready_to_send(self) -> picows.WSTransport:
+        """Wait while writing is paused; raise unless the connection is open."""
+        ws = self._ws
+        assert ws is not None
+        if self._state is State.OPEN and ws.is_close_frame_sent:
+            self._adopt_picows_failure(ws)
+        if self._state is State.OPEN and self._writable.is_set():
+            return ws
+        if self._state is State.OPEN:
+            await self._writable.wait()
+        if self._state is not State.OPEN:
+            raise self._not_open()
+        return ws
+
+    def _not_open(self) -> ConnectionClosedError:
+        code, reason = self._close_rcvd if self._close_rcvd is not None else (1006, "")
+        word = "closed" if self._state is State.CLOSED else "closing"
+        return ConnectionClosedError(
+            f"Cannot send: the WebSocket connection is {word} (code {code})",
+            url=self._request.url,
+            code=code,
+            reason=reason,
+        )
+
+
+def _failure(code: int, reason: str, max_size: int | None) -> BaseException:
+    if code == 1009:
+        return MessageTooBigError(
+            f"Incoming message exceeds max_size ({max_size} bytes); closed with 1009: {reason}"
+        )
+    return ConnectionClosedError(
+        f"Failed the connection with {code}: {reason}", code=code, reason=reason
+    )
+
+
+def _picows_failure(transport: picows.WSTransport, max_size: int | None) -> BaseException:
+    handshake = transport.close_handshake
+    sent = handshake.sent if handshake is not None else None
+    if sent is None:
+        return _failure(1002, "protocol error", max_size)
+    return _failure(int(sent.code.value), sent.reason, max_size)
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,25 @@
+"""`Problem`: one thing wrong with an environment's files, always tied to a path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["Problem", "Severity"]
+
+#: ``error``: something was skipped (an environment, a target, the configs); ``warning``:
+#: everything still loads but looks wrong (no targets, a duplicate config id).
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found while loading, with the file (or folder) it is about."""
+
+    path: Path
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"

@@ -1,0 +1,106 @@
+"""What a session records: tasks (hooks and effects), outputs, and the overall result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from metis_env.runtime.problems import Problem
+
+__all__ = [
+    "OutputRecord",
+    "OutputSource",
+    "SessionResult",
+    "SessionStatus",
+    "TaskKind",
+    "TaskRecord",
+    "TaskStatus",
+]
+
+TaskKind = Literal["hook", "effect"]
+#: queued → running → success | failure | cancelled; or queued → skipped.
+TaskStatus = Literal["queued", "running", "success", "failure", "skipped", "cancelled"]
+#: ``effect``: ``context.send_output``; ``hook``: ``context.log`` from a hook.
+OutputSource = Literal["effect", "hook"]
+#: ``cancelled``: the session timed out or was interrupted (Ctrl-C).
+SessionStatus = Literal["success", "failure", "cancelled"]
+
+
+@dataclass
+class TaskRecord:
+    """One hook or effect run, as the original's task list shows it (metis-behaviour §6).
+
+    Attributes:
+        kind: ``hook`` or ``effect``.
+        name: the hook function's name, or the target id.
+        env_id: the environment it belongs to.
+        status: see `TaskStatus`.
+        error: ``"<Type>: <message>"`` for a failure, the reason for a skip or cancel.
+        started_at / ended_at: UTC times; ``None`` until it starts / ends.
+        event: ``environment-setup`` / ``environment-teardown`` for hooks, else ``None``.
+        target_id: the target, for effects.
+        traceback: the formatted traceback of a failure.
+    """
+
+    kind: TaskKind
+    name: str
+    env_id: str
+    status: TaskStatus = "queued"
+    error: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    event: str | None = None
+    target_id: str | None = None
+    traceback: str | None = field(default=None, repr=False)
+
+    @property
+    def duration_ms(self) -> float | None:
+        """How long it ran, in milliseconds; ``None`` unless it started and ended."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return (self.ended_at - self.started_at).total_seconds() * 1000
+
+    @property
+    def label(self) -> str:
+        """``environment-setup hook 'connect' of 'my-env'`` / ``effect 'send' of 'my-env'``."""
+        what = f"{self.event} hook" if self.kind == "hook" else "effect"
+        return f"{what} '{self.name}' of '{self.env_id}'"
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """One line of output from a script (``send_output``) or a hook (``log``).
+
+    ``prefix`` is ``Global:`` or ``<Force-Name>:`` for effects (the original's prefixes) and
+    ``<hook event>:`` for hooks.
+    """
+
+    time: datetime
+    env_id: str
+    target_id: str | None
+    prefix: str
+    message: str
+    source: OutputSource = "effect"
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.message}"
+
+
+@dataclass
+class SessionResult:
+    """How a session went: overall status, every task, every output, and why it failed."""
+
+    status: SessionStatus
+    tasks: list[TaskRecord]
+    outputs: list[OutputRecord]
+    error: str | None = None
+    #: Errors from closing clients the session tracked (never raised).
+    cleanup_errors: list[str] = field(default_factory=list)
+    #: Problems found while loading the environment (warnings, or errors elsewhere).
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every task succeeded."""
+        return self.status == "success"

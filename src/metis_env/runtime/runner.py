@@ -1,0 +1,112 @@
+"""`run_target`: load one environment, check everything, run one target in a fresh session.
+
+What ``metis-env run`` calls. Everything that can be checked before running is checked
+before any hook runs, and raised as a `ConfigError` (exit code 2 in the CLI): an unknown
+environment or target, an unknown config id, a bad argument (`ArgumentError`). What
+happens while running is reported in the returned `SessionResult`, never raised (except
+cancellation, which is re-raised after teardown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from metis_env.runtime.loader import (
+    ENV_ID_PATTERN,
+    EnvironmentNotFoundError,
+    LoadedEnvironment,
+    LoadReport,
+    NotFoundError,
+    load_environment,
+)
+from metis_env.runtime.records import SessionResult
+from metis_env.runtime.session import EffectRequest, OutputSink, Session
+
+__all__ = ["ConfigNotFoundError", "prepare_target", "run_target"]
+
+
+class ConfigNotFoundError(NotFoundError):
+    """Raised when the requested config id is not in the environment's ``configs.json``."""
+
+
+def _available(root: Path) -> str:
+    names = sorted(p.name for p in root.iterdir() if p.is_dir() and ENV_ID_PATTERN.match(p.name))
+    return ", ".join(names) or "none"
+
+
+def prepare_target(
+    root: Path | str, env_id: str, target_id: str, config_id: str | None = None
+) -> tuple[LoadedEnvironment, LoadReport]:
+    """Load ``<root>/<env_id>`` and check the target and config exist (blocking: imports).
+
+    Raises:
+        EnvironmentNotFoundError, TargetNotFoundError, ConfigNotFoundError: as `run_target`.
+    """
+    root = Path(root).resolve()
+    env_dir = root / env_id
+    if not env_dir.is_dir():
+        known = _available(root) if root.is_dir() else "none"
+        rule = f"is not an environment folder in {root} (environments: {known})"
+        raise EnvironmentNotFoundError("env", env_id, rule)
+    report = load_environment(env_dir)
+    env = report.environments.get(env_id)
+    if env is None:
+        details = "; ".join(str(p) for p in report.errors)
+        raise EnvironmentNotFoundError("env", env_id, f"did not load: {details}")
+    try:
+        env.target(target_id)
+        if config_id is not None:
+            loaded = env.configs()
+            if not any(c.id == config_id for c in loaded.configs):
+                known = ", ".join(c.id for c in loaded.configs) or "none"
+                rule = f"is not a config of environment '{env_id}' (configs: {known})"
+                if loaded.problems:
+                    rule += "; " + "; ".join(p.message for p in loaded.problems)
+                raise ConfigNotFoundError("config", config_id, rule)
+    except BaseException:
+        env.unload()
+        raise
+    return env, report
+
+
+async def run_target(
+    root: Path | str,
+    env_id: str,
+    target_id: str,
+    *,
+    config_id: str | None = None,
+    args: Mapping[str, Any] | None = None,
+    output: OutputSink | None = None,
+    timeout_ms: int | None = None,
+    session_name: str = "metis-env session",
+) -> SessionResult:
+    """Run ``target_id`` of ``<root>/<env_id>``: setup hooks, the script, teardown hooks.
+
+    Args:
+        root: the folder holding environment folders.
+        env_id: the environment's folder name.
+        target_id: the target's declared id.
+        config_id: the ``configs.json`` entry scripts see as ``context.config.
+            target_env_config``; ``None``: no config selected.
+        args: values by parameter id, typed (see `parse_cli_value` for CLI text).
+        output: called with every output record as it happens.
+        timeout_ms: cancel whatever still runs after this long, then tear down;
+            ``None``: no limit.
+        session_name: ``context.session.name``.
+
+    Raises:
+        EnvironmentNotFoundError: no such folder, or the environment did not load (the
+            message lists the problems).
+        TargetNotFoundError, ConfigNotFoundError, ArgumentError: before any hook runs.
+    """
+    env, report = prepare_target(root, env_id, target_id, config_id)
+    try:
+        session = Session([env], name=session_name, config_ids={env_id: config_id}, output=output)
+        request = EffectRequest(env_id, target_id, dict(args or {}))
+        result = await session.run([request], timeout_ms=timeout_ms)
+    finally:
+        env.unload()
+    result.problems = list(report.problems)
+    return result
