@@ -249,7 +249,8 @@ class Inbox:
 
     def on_message(self, event: MessageEvent) -> None:
         """Hand ``event.data`` to every matching waiter and to every stream."""
-        if not self.waiters and not self.streams:
+        # WeakSet.__len__ is Python code; its backing set answers the hot-path question faster.
+        if not self.waiters and not self.streams.data:
             return
         data = event.data
         for waiter in list(self.waiters.values()):
