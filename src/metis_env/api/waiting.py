@@ -250,7 +250,7 @@ class Inbox:
     def on_message(self, event: MessageEvent) -> None:
         """Hand ``event.data`` to every matching waiter and to every stream."""
         # WeakSet.__len__ is Python code; its backing set answers the hot-path question faster.
-        if not self.waiters and not self.streams.data:
+        if not self.waiters and not self.streams.data:  # type: ignore[attr-defined]
             return
         data = event.data
         for waiter in list(self.waiters.values()):
