@@ -14,9 +14,10 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from metis_env import __version__
+from metis_env._version import __version__
 from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
+from metis_env.api.logs import log_event, redacted_url
 from metis_env.api.tls import build_ssl_context
 from metis_env.api.transport.base import OpenRequest, Transport
 
@@ -91,9 +92,13 @@ async def build_request(
             )
         headers.update({str(k): str(v) for k, v in produced.items()})
     if options.protocol == "wss" and options.reject_unauthorized is False:
-        logger.warning(
-            "Connecting to %s without verifying its TLS certificate (rejectUnauthorized: false)",
+        log_event(
+            logger,
+            logging.WARNING,
+            "tls.unverified",
             url,
+            "Connecting to %s without verifying its TLS certificate (rejectUnauthorized: false)",
+            redacted_url(url),
         )
     return OpenRequest(
         url=url,
@@ -166,11 +171,20 @@ async def _keepalive(client: WebSocketApi, conn: Connection) -> None:
             continue
         if client._conn is conn:
             ms = client.options.keep_alive_timeout
-            logger.warning("%s: no pong within %d ms; dropping the connection", client.url, ms)
+            log_event(
+                logger,
+                logging.WARNING,
+                "keepalive.timeout",
+                client.url,
+                "%s: no pong within %d ms; dropping the connection",
+                client.redacted_url,
+                ms,
+                timeout_ms=ms,
+            )
             conn.abort_error = ConnectionClosedError(
-                f"Keepalive timeout: no pong from {client.url} within {ms} ms of a ping; "
-                "the connection was dropped (the peer or the network is unresponsive)",
-                url=client.url,
+                f"Keepalive timeout: no pong from {client.redacted_url} within {ms} ms of a "
+                "ping; the connection was dropped (the peer or the network is unresponsive)",
+                url=client.redacted_url,
             )
             conn.transport.abort()
         return

@@ -45,7 +45,19 @@ class Handle(asyncio.Future[T]):
             return
         exc = super().exception()  # marks it retrieved for asyncio, too
         if exc is not None and not self._observed:
-            logger.warning("%s failed and nobody awaited it: %s", self._what, exc)
+            from metis_env.api.logs import log_event  # local: logs is a leaf, keep it so
+
+            url = getattr(exc, "url", None) or ""
+            log_event(
+                logger,
+                logging.WARNING,
+                "handle.unawaited",
+                url,
+                "%s failed and nobody awaited it: %s",
+                self._what,
+                exc,
+                operation=self._what,
+            )
 
 
 def new_handle(what: str) -> Handle[Any]:

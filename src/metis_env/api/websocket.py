@@ -11,57 +11,46 @@ The wire is reached only through `metis_env.api.transport` (the seam).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import random as _random
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from metis_env.api import connection as _ss
 from metis_env.api.clock import AsyncioClock, Clock
 from metis_env.api.codec import encode
 from metis_env.api.errors import (
-    ConfigError,
-    ConnectAbortedError,
-    ConnectError,
     EncodeError,
     MetisEnvError,
     NotConnectedError,
 )
 from metis_env.api.events import (
-    CloseEvent,
-    ConnectionChangeEvent,
     ErrorEvent,
     Event,
     EventEmitter,
     Listener,
-    MessageEvent,
-    OpenEvent,
 )
-from metis_env.api.handles import Handle, done_handle, failed_handle, new_handle, settle
+from metis_env.api.features import Features
+from metis_env.api.handles import Handle, done_handle, failed_handle
+from metis_env.api.lifecycle import ConnectionLifecycle, OnOpen, opening_conn
+from metis_env.api.logs import log_event
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.outbox import Outbox
 from metis_env.api.reconnect import Reconnector
+from metis_env.api.requests import Correlation
 from metis_env.api.state import ReadyState
 from metis_env.api.stats import ClientStats
+from metis_env.api.subscriptions import Subscription
 from metis_env.api.tracking import register_client
-from metis_env.api.transport import Connector, get_connector
+from metis_env.api.transport import Connector
+from metis_env.api.waiting import Match, MessageStream
 
 __all__ = ["WebSocketApi"]
 
 logger = logging.getLogger("metis_env.api")
 
-OnOpen = Callable[["WebSocketApi"], Awaitable[None] | None]
 
-# Set while a connection's opening phase runs (open listeners, on_open hooks, resubscribe):
-# sends made from that context go straight out; others wait in the queue, so the server sees
-# the opening messages (e.g. authenticate) before anything else.
-_opening_conn: contextvars.ContextVar[object | None] = contextvars.ContextVar(
-    "metis_env_opening_conn", default=None
-)
-
-
-class WebSocketApi:
+class WebSocketApi(ConnectionLifecycle):
     """A WebSocket client configured from ``configs.json`` that stays up.
 
     Args:
@@ -134,11 +123,17 @@ class WebSocketApi:
         self._keepalive: asyncio.Task[None] | None = None
         self._in_listener_error = False
         self._done: Handle[Any] | None = None
+        # Request/response, wait_for/messages, subscriptions (signalled by the hooks below).
+        self._features = Features(self)
         if opts.reject_unauthorized is False:
-            logger.warning(
+            log_event(
+                logger,
+                logging.WARNING,
+                "tls.unverified",
+                self._url,
                 "TLS certificate verification is disabled for %s (rejectUnauthorized: false); "
                 "use this only in development",
-                self._url,
+                self.redacted_url,
             )
         register_client(self)
 
@@ -212,13 +207,8 @@ class WebSocketApi:
         """How many sends wait in the queue."""
         return len(self._outbox.queue)
 
-    def _set_state(self, state: ReadyState) -> None:
-        if state is not self._state:
-            logger.debug("%s: %s -> %s", self._url, self._state.name, state.name)
-            self._state = state
-
     def __repr__(self) -> str:
-        return f"<WebSocketApi {self._url} {self._state.name}>"
+        return f"<WebSocketApi {self.redacted_url} {self._state.name}>"
 
     # ------------------------------------------------------------------ listeners
 
@@ -238,17 +228,20 @@ class WebSocketApi:
         """Run ``hook(client)`` after every open, before queued messages are flushed."""
         self._on_open_hooks.append(hook)
 
-    def _emit(self, event: Event) -> None:
-        self._events.emit(event)
-
     def _on_listener_error(self, exc: BaseException, event: Event) -> None:
-        logger.warning(
-            "%s: a %r listener raised %s: %s",
+        log_event(
+            logger,
+            logging.WARNING,
+            "listener.error",
             self._url,
+            "%s: a %r listener raised %s: %s",
+            self.redacted_url,
             event.method,
             type(exc).__name__,
             exc,
             exc_info=exc,
+            listener_event=event.method,
+            error=type(exc).__name__,
         )
         if self._in_listener_error or event.method in ("error", "activity"):
             return  # a raising error/activity listener is logged, never re-emitted (no loops)
@@ -257,174 +250,6 @@ class WebSocketApi:
             self._emit(ErrorEvent(exc))
         finally:
             self._in_listener_error = False
-
-    # ------------------------------------------------------------------ connect
-
-    def connect(self) -> Handle[None]:
-        """Open the connection; returns a handle that completes when it is ready.
-
-        Resolves at once when already connected. A second call while a call's attempt is in
-        flight fails both, as the original does (§1.6 step 3): the earlier one with
-        ``Connection superseded by a new connect() call.``, this one with ``connect() called
-        while a connection attempt was already in progress.``. Differs: a call during a
-        background reconnect attempt joins that attempt instead.
-        """
-        if self._state is ReadyState.OPEN:
-            return done_handle("connect()")
-        self._wanted = True
-        self._reconnector.cancel()
-        if self._attempt is not None:
-            if self._attempt_handle is None:
-                handle = new_handle("connect()")
-                self._attempt_handle = handle
-                return handle
-            earlier = self._attempt_handle
-            self._attempt_handle = None
-            self._attempt.cancel()
-            self._attempt = None
-            self._set_state(ReadyState.CLOSED)
-            settle(
-                earlier,
-                ConnectAbortedError(
-                    "Connection superseded by a new connect() call.", url=self._url
-                ),
-            )
-            return failed_handle(
-                "connect()",
-                ConnectAbortedError(
-                    "connect() called while a connection attempt was already in progress.",
-                    url=self._url,
-                ),
-            )
-        if self._conn is not None:  # CLOSING: abandon the old connection
-            old, self._conn = self._conn, None
-            if old.transport is not None:
-                old.transport.abort()
-        handle = new_handle("connect()")
-        self._attempt_handle = handle
-        self._start_attempt()
-        return handle
-
-    def _start_attempt(self) -> None:
-        self._set_state(ReadyState.CONNECTING)
-        self._attempt = asyncio.get_running_loop().create_task(self._run_attempt())
-
-    async def _run_attempt(self) -> None:
-        conn = _ss.Connection(self)
-        try:
-            request = await _ss.build_request(self._options, self._url, self._headers_factory)
-            if self._connector is None:
-                self._connector = get_connector(
-                    self._options.transport,
-                    compression=self._options.compression,
-                    proxy=self._options.proxy is not None,
-                )
-            conn.transport = await self._connector.open(request, conn)
-        except asyncio.CancelledError:
-            raise
-        except (ConnectError, ConfigError) as exc:
-            self._attempt_failed(exc)
-            return
-        except Exception as exc:  # a transport bug: report it rather than lose it
-            self._attempt_failed(
-                ConnectError(f"Connection to {self._url} failed: {exc!r}", url=self._url)
-            )
-            return
-        await self._opened(conn)
-
-    def _attempt_failed(self, exc: MetisEnvError) -> None:
-        self._attempt = None
-        self._set_state(ReadyState.CLOSED)
-        handle, self._attempt_handle = self._attempt_handle, None
-        self._emit(ErrorEvent(exc))
-        self._emit(CloseEvent(1006, ""))
-        self._emit(ConnectionChangeEvent(False))
-        if handle is not None:
-            # A connect() the user is waiting for failed: report it; no background loop
-            # (Differs: the original starts an endless one after any earlier success).
-            settle(handle, exc)
-            return
-        if self._wanted:
-            self._reconnector.after_failure(close_code=None, error=exc)
-
-    async def _opened(self, conn: _ss.Connection) -> None:
-        transport = conn.transport
-        assert transport is not None
-        self._conn = conn
-        self._set_state(ReadyState.OPEN)
-        self._reconnector.opened()
-        self._stats.opened(self._clock.time())
-        token = _opening_conn.set(conn)
-        try:
-            self._emit(OpenEvent())
-            self._emit(ConnectionChangeEvent(True))
-            for hook in list(self._on_open_hooks):
-                if self._conn is not conn:
-                    break
-                result = hook(self)
-                if result is not None:
-                    await result
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            logger.warning("%s: an open hook failed: %s", self._url, exc, exc_info=exc)
-            self._emit(ErrorEvent(exc))
-        finally:
-            _opening_conn.reset(token)
-        if self._conn is conn:
-            self._keepalive = _ss.start_keepalive(self, conn)
-            self._outbox.flush(transport)
-            await self._outbox.wait_written()
-        self._attempt = None
-        handle, self._attempt_handle = self._attempt_handle, None
-        if handle is not None:
-            settle(handle)
-
-    # ------------------------------------------------------------------ disconnect
-
-    def disconnect(self, code: int = 1000, reason: str = "") -> Handle[None]:
-        """Close the connection and stop reconnecting; queued sends fail (``Send queue cleared.``).
-
-        Completes within ``closeTimeout`` even when the peer never answers the close (then
-        the TCP connection is aborted).
-
-        Raises:
-            ConfigError: ``code`` is not a close code an endpoint may send (1000-1003,
-                1007-1014, 3000-4999) or ``reason`` is longer than 123 UTF-8 bytes. Nothing
-                changes then (Differs: the original leaks an open socket here).
-        """
-        _ss.check_close(code, reason)
-        self._wanted = False
-        self._reconnector.cancel()
-        self._reconnector.reset()
-        self._stop_keepalive()
-        self.clear_queue()
-        if self._attempt is not None and self._state is ReadyState.CONNECTING:
-            self._attempt.cancel()
-            self._attempt = None
-            self._set_state(ReadyState.CLOSED)
-            error = ConnectAbortedError(
-                "WebSocket was closed before the connection was established", url=self._url
-            )
-            handle, self._attempt_handle = self._attempt_handle, None
-            self._emit(ErrorEvent(error))
-            self._emit(CloseEvent(1006, ""))
-            self._emit(ConnectionChangeEvent(False))
-            if handle is not None:
-                settle(handle, error)
-            return done_handle("disconnect()")
-        conn = self._conn
-        if conn is None or conn.transport is None:
-            self._set_state(ReadyState.CLOSED)
-            return done_handle("disconnect()")
-        if self._closing is not None:
-            return self._closing
-        self._set_state(ReadyState.CLOSING)
-        self._closing = new_handle("disconnect()")
-        conn.closing_task = asyncio.get_running_loop().create_task(
-            conn.transport.close(code, reason)
-        )
-        return self._closing
 
     # ------------------------------------------------------------------ sending
 
@@ -442,7 +267,7 @@ class WebSocketApi:
             return failed_handle("send()", exc)
         conn = self._conn
         if self._state is ReadyState.OPEN and conn is not None and conn.transport is not None:
-            if self._attempt is None or _opening_conn.get() is conn:
+            if self._attempt is None or opening_conn.get() is conn:
                 try:
                     handle = self._outbox.write(conn.transport, payload)
                 except MetisEnvError as exc:
@@ -456,7 +281,7 @@ class WebSocketApi:
             return self._outbox.enqueue(payload, bounded=False)  # opening: keep the order
         if self._options.queue_while_disconnected:
             return self._outbox.enqueue(payload)
-        return failed_handle("send()", NotConnectedError(url=self._url))
+        return failed_handle("send()", NotConnectedError(url=self.redacted_url))
 
     def send_message(self, obj: Any) -> Handle[None]:
         """Send an object as JSON (the seed's recommended spelling for objects)."""
@@ -475,50 +300,100 @@ class WebSocketApi:
             queue_drops=self._outbox.drops,
             reconnect_attempts=self._reconnector.attempts,
             now=self._clock.time() if self._state is ReadyState.OPEN else None,
+            **self._features.stats(),
         )
 
-    # ------------------------------------------------------------------ connection callbacks
+    # ------------------------------------------------------------------ beyond the original
 
-    def _on_message(self, data: str | bytes) -> None:
-        self._stats.count_in(data)
-        self._events.emit(MessageEvent(data))
+    def request(
+        self,
+        message: Any,
+        *,
+        timeout: float | None = 30000,
+        correlation: Correlation = "id",
+        resend_on_reconnect: bool = False,
+    ) -> Handle[Any]:
+        """Send ``message`` and return a handle resolving with the matching reply's ``data``.
 
-    def _on_close(
-        self, conn: _ss.Connection, code: int, reason: str, error: BaseException | None
-    ) -> None:
-        if self._conn is not conn:
-            return
-        self._conn = None
-        if conn.abort_error is not None:  # we dropped it ourselves: our reason wins
-            error = conn.abort_error
-        self._stop_keepalive()
-        self._set_state(ReadyState.CLOSED)
-        self._stats.closed()
-        manual = self._closing is not None or not self._wanted
-        lost = _ss.closed_error(self._url, code, reason, error)
-        self._outbox.connection_lost(
-            requeue=self._options.queue_while_disconnected and not manual, error=lost
+        The reply is the next message whose correlation id equals the request's: the value of
+        key ``correlation`` (``"id"``, ``"requestId"``…, added with a fresh uuid when the dict
+        lacks it), or what a function ``correlation(data)`` returns for each. Matched replies
+        ALSO reach ``message`` listeners, `wait_for` and `messages`; unmatched ones only those.
+        Rules for queueing, drops, reconnects and ``disconnect()``: `metis_env.api.requests`.
+
+        Args:
+            message: a dict (or anything, with a correlation function).
+            timeout: milliseconds for the whole request, reconnects included; None: no limit.
+            correlation: the id's key name, or a function of a message returning its id.
+            resend_on_reconnect: after a drop, send it again on the next connection instead
+                of failing it.
+
+        Raises:
+            ConfigError: bad arguments, or an id already used by a pending request.
+            EncodeError: ``message`` cannot be written as JSON.
+
+        The handle fails with `RequestTimeoutError` (naming the id and the timeout in ms),
+        `ConnectionClosedError` (dropped while in flight), `ClosedError` (``disconnect()``),
+        or the error of its send.
+        """
+        return self._features.requests.request(
+            message,
+            timeout=timeout,
+            correlation=correlation,
+            resend_on_reconnect=resend_on_reconnect,
         )
-        if self._attempt is not None:  # closed during the opening phase
-            self._attempt.cancel()
-            self._attempt = None
-            handle, self._attempt_handle = self._attempt_handle, None
-            if handle is not None:
-                settle(handle, lost)
-        plan = None
-        if not manual:
-            plan = self._reconnector.plan_after_close(code, error)
-        if error is not None and not manual:
-            self._emit(ErrorEvent(lost))
-        self._emit(CloseEvent(code, reason))
-        self._emit(ConnectionChangeEvent(False))
-        closing, self._closing = self._closing, None
-        if closing is not None:
-            settle(closing)
-        if plan is not None:
-            self._reconnector.start(plan)
 
-    def _stop_keepalive(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            self._keepalive = None
+    def wait_for(self, match: Match, *, timeout: float | None = 30000) -> Handle[Any]:
+        """Return a handle resolving with the ``data`` of the next message that matches.
+
+        Listening starts at the call (not at the ``await``), so call it before sending the
+        message that provokes the answer. See `metis_env.api.waiting`.
+
+        Args:
+            match: a message type (matches dicts whose ``"type"`` equals it) or a predicate
+                over ``data``.
+            timeout: milliseconds; None waits without limit (reconnects do not end the wait).
+
+        The handle fails with `RequestTimeoutError` after ``timeout``, with `ClosedError`
+        when ``disconnect()`` is called, or with the exception the predicate raised.
+        """
+        return self._features.inbox.wait_for(match, timeout)
+
+    def messages(
+        self,
+        type: str | None = None,
+        *,
+        match: Callable[[Any], Any] | None = None,
+        max_buffer: int = 1000,
+    ) -> MessageStream:
+        """Iterate (``async for``) over the ``data`` of incoming messages, from now on.
+
+        Args:
+            type: only messages whose ``"type"`` equals it (None: every message).
+            match: and only those for which this predicate is true.
+            max_buffer: messages held for a slow consumer; when full, the OLDEST is dropped
+                and counted (``stream.dropped``, ``stats()["stream_drops"]``).
+
+        The iteration ends after ``disconnect()`` (buffered messages first); a dropped
+        connection that reconnects does not end it. Close it early with ``stream.close()``
+        or ``async with ws.messages() as stream:``.
+        """
+        return self._features.inbox.messages(type, match, max_buffer)
+
+    def subscribe(self, message: Any, *, unsubscribe: Any = None) -> Subscription:
+        """Register ``message`` to be in force on every connection, until cancelled.
+
+        Sent now when open (else on the next open) and replayed, in subscription order,
+        after every reconnect: after the open hooks, before queued messages. ``await
+        sub.cancel()`` stops the replay and sends ``unsubscribe`` (when given and the
+        subscription is in force). See `metis_env.api.subscriptions`.
+
+        Raises:
+            EncodeError: ``message`` or ``unsubscribe`` cannot be written as JSON.
+        """
+        return self._features.subscriptions.subscribe(message, unsubscribe)
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """The active subscriptions, in replay order."""
+        return self._features.subscriptions.active

@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
+from metis_env.api.logs import log_event, redacted_url
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ class PicowsTransport:
         self._muted = False
 
     def __repr__(self) -> str:
-        return f"<PicowsTransport {self._request.url} {self._state.name}>"
+        return f"<PicowsTransport {redacted_url(self._request.url)} {self._state.name}>"
 
     # -- state ------------------------------------------------------------------------------
 
@@ -101,7 +103,17 @@ class PicowsTransport:
 
     @state.setter
     def state(self, new: State) -> None:
-        logger.debug("%s: %s -> %s", self._request.url, self._state.name, new.name)
+        url = self._request.url
+        log_event(
+            logger,
+            logging.DEBUG,
+            "transport.state",
+            url,
+            "%s: %s -> %s",
+            redacted_url(url),
+            self._state.name,
+            new.name,
+        )
         self._state = new
 
     # -- Transport --------------------------------------------------------------------------
@@ -173,7 +185,16 @@ class PicowsTransport:
         try:
             self._ws.disconnect(graceful=False)
         except Exception:  # wrong thread, or a transport already gone: nothing left to drop
-            logger.exception("%s: abort failed", self._request.url)
+            url = self._request.url
+            log_event(
+                logger,
+                logging.ERROR,
+                "transport.abort_failed",
+                url,
+                "%s: abort failed",
+                redacted_url(url),
+                exc_info=sys.exc_info()[1],
+            )
 
     # -- picows WSListener callbacks (plain calls on the event loop) ---------------------------
 
@@ -336,7 +357,16 @@ class PicowsTransport:
             if not self._muted:
                 self._listener.on_close(code, reason, error)
         except Exception:  # the connection is gone: the log is the only destination left
-            logger.exception("%s: on_close raised", self._request.url)
+            url = self._request.url
+            log_event(
+                logger,
+                logging.ERROR,
+                "transport.on_close_error",
+                url,
+                "%s: on_close raised",
+                redacted_url(url),
+                exc_info=sys.exc_info()[1],
+            )
         finally:
             if not self._closed.done():
                 self._closed.set_result(None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import socket
 import ssl
 from collections.abc import Iterator
@@ -24,12 +25,15 @@ from metis_env.api.errors import (
     HandshakeError,
     TLSError,
 )
+from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
 __all__ = ["WebsocketsConnector", "WebsocketsTransport"]
+
+_OPEN: Any = None  # websockets.protocol.State.OPEN, bound when the first connection opens
 
 # Close codes we send when *we* fail the connection (RFC 6455 §7.4.1); reported as the
 # close code in preference to 1006 when the peer did not echo a close frame.
@@ -63,7 +67,8 @@ def _map_open_errors(request: OpenRequest) -> Iterator[None]:
             url=request.url,
         ) from exc
     except InvalidURI as exc:
-        raise ConnectError(f"Invalid URL {request.url!r}: {exc}", url=request.url) from exc
+        url = redacted_url(request.url)
+        raise ConnectError(f"Invalid URL {url!r}: {exc}", url=url) from exc
     except WebSocketException as exc:
         raise HandshakeError(
             f"WebSocket handshake with {where} failed: {exc}", url=request.url
@@ -124,14 +129,23 @@ class WebsocketsTransport:
         return self._conn
 
     def try_send(self, data: str | bytes) -> bool:
-        # websockets only offers an async send; the caller falls back to send_*.
-        from websockets.protocol import State
-
-        if self._conn.protocol.state is not State.OPEN:
+        # websockets' own send() is a coroutine: awaiting it per message costs the caller
+        # a task. When the write buffer has room, do what send() does for an unfragmented
+        # message (frame it in the Sans-I/O protocol, write the bytes out) synchronously.
+        conn = self._conn
+        proto = conn.protocol
+        if proto.state is not _OPEN:
             raise ConnectionClosedError(
-                "Cannot send: the connection is closed", code=self._conn.close_code or 1006
+                "Cannot send: the connection is closed", code=conn.close_code or 1006
             )
-        return False
+        if conn.paused or conn.send_in_progress is not None:
+            return False  # backpressure, or a fragmented send in progress: use send_*()
+        if isinstance(data, str):
+            proto.send_text(data.encode())
+        else:
+            proto.send_binary(data)
+        conn.send_data()
+        return True
 
     async def send_text(self, data: str) -> None:
         from websockets.exceptions import ConnectionClosed
@@ -226,6 +240,10 @@ class WebsocketsConnector:
 
     async def open(self, request: OpenRequest, listener: TransportListener) -> WebsocketsTransport:
         from websockets.asyncio.client import connect
+        from websockets.protocol import State
+
+        global _OPEN
+        _OPEN = State.OPEN
 
         kwargs: dict[str, Any] = {
             "additional_headers": dict(request.headers) or None,
@@ -239,6 +257,12 @@ class WebsocketsConnector:
             "ping_timeout": None,
             "user_agent_header": request.user_agent,
             "proxy": _proxy_arg(request.proxy),
+            # websockets logs the upgrade request at DEBUG, headers included: redact it.
+            "logger": RedactingLogger(
+                logging.getLogger("websockets.client"),
+                request.url,
+                url_secrets(request.url, request.headers),
+            ),
             # Autobahn 9.x sends messages of thousands of fragments; size is bounded by max_size.
             "max_queue": 64,
         }

@@ -1,0 +1,132 @@
+"""Structured, secret-free log records for the client.
+
+Every record the client writes goes through `log_event`, which passes
+``extra={"metis": {"event": ..., "url": <redacted URL>, ...}}`` to stdlib `logging`, so a
+handler or formatter can read stable fields (``record.metis["event"]``) instead of parsing
+text. The field names are documented in ``docs/observability.md``; renaming one is a
+breaking change.
+
+Secrets never reach a record: URLs are shown through `redacted_url` (query values of secret
+keys and URL passwords become ``***``), and `RedactingLogger` strips the values of secret
+headers and query parameters from what a transport library logs at DEBUG (websockets logs
+the whole upgrade request, ``Authorization`` header included).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+
+from metis_env.api.secrets import REDACTED, is_secret_key, redact_text
+
+__all__ = ["RedactingLogger", "log_event", "redacted_url", "url_secrets"]
+
+
+def _redact_query(query: str) -> str:
+    pairs = [pair.partition("=") for pair in query.split("&")]
+    return "&".join(
+        key + eq + (REDACTED if eq and value and is_secret_key(unquote(key)) else value)
+        for key, eq, value in pairs
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def redacted_url(url: str) -> str:
+    """Return ``url`` with secret query values and any password replaced by ``***``.
+
+    ``ws://h:80/ws?token=abc&room=1`` -> ``ws://h:80/ws?token=***&room=1``. Keys are judged
+    by `metis_env.api.secrets.is_secret_key` (token, password, key, secret, authorization…).
+    A URL that cannot be parsed is returned with its whole query hidden.
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password:
+            netloc = netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    except ValueError:
+        head, sep, _ = url.partition("?")
+        return head + (sep + REDACTED if sep else "")
+    query = _redact_query(parts.query) if parts.query else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str, headers: Mapping[str, str] | None = None) -> list[str]:
+    """The secret values in a URL's query and in ``headers``, longest first (for redaction).
+
+    A header such as ``Authorization: Bearer abc`` contributes both the whole value and the
+    part after the scheme word, so either spelling is caught.
+    """
+    found: set[str] = set()
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        query = ""
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        if is_secret_key(key):
+            found.add(value)
+    for key, value in (headers or {}).items():
+        if is_secret_key(key) and value:
+            found.add(value)
+            found.update(word for word in value.split(" ")[1:] if word)
+    return sorted(found, key=len, reverse=True)
+
+
+def log_event(
+    logger: logging.Logger,
+    level: int,
+    event: str,
+    url: str,
+    msg: str,
+    *args: object,
+    exc_info: BaseException | None = None,
+    **fields: Any,
+) -> None:
+    """Log ``msg % args`` with ``extra={"metis": {"event", "url", **fields}}``.
+
+    Args:
+        logger: where to log (``metis_env.api`` for the client).
+        level: a `logging` level.
+        event: the stable event name (``state``, ``request.timeout``…).
+        url: the client's URL; redacted here, whatever the caller passes.
+        msg: the %-format message; it must not contain secrets (URLs go through ``url``).
+        *args: the format arguments.
+        exc_info: an exception whose traceback to attach.
+        **fields: more stable fields (``correlation_id``, ``timeout_ms``…).
+    """
+    if not logger.isEnabledFor(level):
+        return
+    metis = {"event": event, "url": redacted_url(url), **fields}
+    logger.log(level, msg, *args, exc_info=exc_info, extra={"metis": metis}, stacklevel=2)
+
+
+class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger for a transport library: each message has the given secrets replaced.
+
+    The message is formatted here (``msg % args``) so that secrets inside the arguments are
+    caught too; records also get the ``metis`` extra (event ``transport``).
+    """
+
+    def __init__(self, logger: logging.Logger, url: str, secrets: Iterable[str]) -> None:
+        super().__init__(logger, {"metis": {"event": "transport", "url": redacted_url(url)}})
+        self._secrets = [s for s in secrets if s]
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        kwargs["extra"] = {**(kwargs.get("extra") or {}), **(self.extra or {})}
+        return msg, kwargs
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg)
+        if args:
+            try:
+                text = text % args
+            except (TypeError, ValueError):
+                text = " ".join([text, *map(str, args)])
+        text = redact_text(text, self._secrets)
+        msg, kwargs = self.process(text, kwargs)
+        kwargs.setdefault("stacklevel", 2)
+        self.logger.log(level, msg, **kwargs)
