@@ -23,6 +23,9 @@ EXAMPLE_TARGETS = (
     "send-websocket-message",
     "monitor-system",
     "interactive-command",
+    "request-response-awaited",
+    "streaming-iterated",
+    "interactive-command-awaited",
 )
 
 

@@ -148,3 +148,32 @@ async def test_interactive_command_failure_and_no_wait(simulator: Simulator) -> 
         simulator, "interactive-command", {"command": "status", "waitForResponse": False}
     )
     assert effect_lines(no_wait)[-1] == "✅ Command sent (no response expected)"
+
+
+async def test_request_response_awaited(simulator: Simulator) -> None:
+    """ws.request() gets the same response the polling version prints."""
+    lines = effect_lines(await run_example(simulator, "request-response-awaited"))
+    assert len(lines) == 1
+    assert lines[0].startswith('Received: {"type":"response","requestId":"123","data":')
+
+
+async def test_streaming_iterated(simulator: Simulator) -> None:
+    """async for over ws.messages(): every update, then the stream-end summary."""
+    lines = effect_lines(await run_example(simulator, "streaming-iterated", {"count": 3}))
+    assert [line.split(":")[0] for line in lines[:3]] == [
+        "Stream update #1",
+        "Stream update #2",
+        "Stream update #3",
+    ]
+    assert lines[3:] == ["✅ Stream complete. Received 3 updates"]
+
+
+async def test_interactive_command_awaited(simulator: Simulator) -> None:
+    """ws.request() correlated by id: success and failure both reported."""
+    ok = effect_lines(await run_example(simulator, "interactive-command-awaited"))
+    assert ok[0] == "📤 Command sent: status"
+    assert ok[-1] == "✅ Command executed successfully"
+    failed = effect_lines(
+        await run_example(simulator, "interactive-command-awaited", {"command": "fail"})
+    )
+    assert failed[-1] == "❌ Command failed: command failed"

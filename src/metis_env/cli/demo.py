@@ -44,6 +44,10 @@ DEMO_EXAMPLES: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("send-websocket-message", {}),
     ("monitor-system", {}),
     ("interactive-command", {"command": "status"}),
+    # The same patterns without polling: ws.request() and ws.messages().
+    ("request-response-awaited", {}),
+    ("streaming-iterated", {}),
+    ("interactive-command-awaited", {"command": "status"}),
 )
 #: Stream items every 250 ms keep the monitor's output readable.
 DEMO_STREAM_INTERVAL_MS = 250
