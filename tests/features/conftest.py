@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-import metis_env.api.transport as transport_module
 
-
-@pytest.fixture(params=["websockets", "picows"], autouse=True)
-def transport_name(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Make transport 'auto' resolve to each transport in turn."""
-    previous = transport_module.AUTO_PREFERENCE
-    transport_module.AUTO_PREFERENCE = request.param
-    try:
-        yield request.param
-    finally:
-        transport_module.AUTO_PREFERENCE = previous
+@pytest.fixture(autouse=True)
+def _each_transport(transport_name: str) -> str:
+    """Use the shared `transport_name` fixture for every test in this folder."""
+    return transport_name

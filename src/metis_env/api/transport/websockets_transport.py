@@ -148,20 +148,16 @@ class WebsocketsTransport:
         return True
 
     async def send_text(self, data: str) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        try:
-            await self._conn.send(data)
-        except ConnectionClosed as exc:
-            raise ConnectionClosedError(
-                f"Cannot send: the connection is closed ({exc})", code=_code(exc)
-            ) from exc
+        await self._send(data)
 
     async def send_bytes(self, data: bytes) -> None:
+        await self._send(data)
+
+    async def _send(self, data: str | bytes) -> None:
         from websockets.exceptions import ConnectionClosed
 
         try:
-            await self._conn.send(data)
+            await self._conn.send(data)  # str: text frame, bytes: binary frame
         except ConnectionClosed as exc:
             raise ConnectionClosedError(
                 f"Cannot send: the connection is closed ({exc})", code=_code(exc)
