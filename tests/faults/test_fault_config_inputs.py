@@ -49,7 +49,9 @@ SCALARS = (
 )
 JSON = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 KEYS = st.sampled_from(sorted(set(ALIASES) | set(ALIASES.values()))) | st.text(max_size=14)
@@ -100,7 +102,8 @@ def test_keyword_options_over_a_config_give_a_client_or_a_config_error(
 
 # ------------------------------------------------------------------ configs.json
 
-OPTION_DATA = st.dictionaries(KEYS, JSON | st.sampled_from(["${env:METIS_FAULT_UNSET}"]), max_size=6)
+UNSET_REF = st.sampled_from(["${env:METIS_FAULT_UNSET}"])  # a variable that is never set
+OPTION_DATA = st.dictionaries(KEYS, JSON | UNSET_REF, max_size=6)
 ENTRY = st.fixed_dictionaries(
     {
         "_id": st.text(max_size=6) | JSON,
@@ -162,7 +165,11 @@ EDGE_FILES = {
     "invalid-utf8": b'[{"_id": "a", "name": "\xff\xfe", "data": {}}]',
     "utf8-bom": b'\xef\xbb\xbf[{"_id": "a", "name": "b", "data": {}}]',
     "deep-nesting": b"[" * 100_000 + b"]" * 100_000,
-    "deep-data": b'[{"_id": "a", "name": "b", "data": ' + b'{"a":' * 5000 + b"1" + b"}" * 5001 + b"]",
+    "deep-data": b'[{"_id": "a", "name": "b", "data": '
+    + b'{"a":' * 5000
+    + b"1"
+    + b"}" * 5001
+    + b"]",
     "data-nested-600": b'[{"_id": "a", "name": "b", "data": {"x": '
     + b"[" * 600
     + b'"${env:HOME}"'

@@ -39,17 +39,19 @@ async def test_a_raising_message_listener_does_not_stop_the_others(
         before: list[Any] = []
         after: list[Any] = []
         errors: list[BaseException] = []
+        progress = asyncio.Event()
         ws.add_event_listener("message", lambda e: before.append(e.data))
         ws.add_event_listener("message", bad)
-        ws.add_event_listener("message", lambda e: after.append(e.data))
-        ws.add_event_listener("error", lambda e: errors.append(e.error))
+        ws.add_event_listener("message", lambda e: (after.append(e.data), progress.set()))
+        ws.add_event_listener("error", lambda e: (errors.append(e.error), progress.set()))
         await ws.connect()
         with caplog.at_level(logging.WARNING, logger="metis_env.api"):
             for n in range(N):
                 await sim.send({"n": n})
             async with asyncio.timeout(LIMIT):
                 while len(after) < N or len(errors) < N:
-                    await asyncio.sleep(0.01)
+                    progress.clear()
+                    await progress.wait()
         assert before == after == [{"n": n} for n in range(N)]
         assert len(errors) == N and all(isinstance(e, Boom) for e in errors)
         assert sum("listener raised Boom" in r.getMessage() for r in caplog.records) == N

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("transport_name")
 
 OPENED = [("open",), ("connection-change", True)]
 FAILED_TLS = [("error", "TLSError"), ("close", 1006), ("connection-change", False)]
-NOW = datetime.datetime.now(datetime.timezone.utc)
+NOW = datetime.datetime.now(datetime.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -167,10 +167,8 @@ async def test_certificate_failure_on_reconnect_stops_reconnecting(
     """The server comes back with an expired certificate: one attempt, then reconnect-failed."""
     port = free_port()
     good = server_context(ca.issue_cert("localhost", "127.0.0.1"))
-    expired = server_context(
-        ca.issue_cert("localhost", not_before=NOW - datetime.timedelta(days=9),
-                      not_after=NOW - datetime.timedelta(days=2))  # fmt: skip
-    )
+    past = (NOW - datetime.timedelta(days=9), NOW - datetime.timedelta(days=2))
+    expired = server_context(ca.issue_cert("localhost", not_before=past[0], not_after=past[1]))
     async with tls_server(good, port):
         ws = wss(port, ca_file=ca_file, auto_reconnect=True)
         log = EventLog(ws)
