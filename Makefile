@@ -22,9 +22,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+LINTED := $(wildcard src tests benchmarks examples)
+
 lint: venv
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: venv
 	$(BIN)/mypy

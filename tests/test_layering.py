@@ -35,10 +35,13 @@ def test_only_transport_modules_import_a_websocket_library() -> None:
 
 def test_api_imports_nothing_of_ours_outside_api() -> None:
     """api is the bottom layer (apart from the package's version string)."""
+    assert (SRC / "_version.py").exists()
     offenders = []
     for path in (SRC / "api").rglob("*.py"):
         for name in imports_of(path):
-            if name.startswith("metis_env.") and not name.startswith("metis_env.api"):
+            if name.startswith("metis_env.") and not name.startswith(
+                ("metis_env.api", "metis_env._version")
+            ):
                 offenders.append(f"{path.relative_to(SRC)}: {name}")
     assert offenders == []
 
@@ -58,4 +61,17 @@ def test_simulator_uses_only_the_codec_and_errors_of_ours() -> None:
                 and not name.startswith("metis_env.simulator")
             ):
                 offenders.append(f"{path.relative_to(SRC)}: {name}")
+    assert offenders == []
+
+
+def test_schema_and_runtime_never_import_cli_or_simulator() -> None:
+    """cli -> runtime -> schema, api: nothing points back up."""
+    offenders = []
+    for layer in ("schema", "runtime"):
+        for path in (SRC / layer).rglob("*.py"):
+            for name in imports_of(path):
+                if name.startswith(("metis_env.cli", "metis_env.simulator")):
+                    offenders.append(f"{path.relative_to(SRC)}: {name}")
+                if layer == "schema" and name.startswith("metis_env.runtime"):
+                    offenders.append(f"{path.relative_to(SRC)}: {name}")
     assert offenders == []

@@ -190,3 +190,25 @@ async def test_message_too_big_closes_with_1009_and_reports_an_error() -> None:
         await asyncio.wait_for(closed.wait(), 3)
         assert closes == [1009]
         assert errors and "1009" in str(errors[0])
+
+
+async def test_send_from_another_task_during_the_flush_is_not_stranded() -> None:
+    """A send made while queued messages are being flushed goes out after them, not later."""
+    async with ws_server() as srv:
+        ws = client(srv.port, queue_while_disconnected=True, max_queue_size=500)
+        queued = [ws.send(f"q{i}") for i in range(200)]
+        opened = asyncio.Event()
+        ws.add_event_listener("open", lambda _e: opened.set())
+        connecting = ws.connect()
+
+        async def racer() -> None:
+            await opened.wait()
+            await asyncio.sleep(0)
+            await ws.send("late")
+
+        await asyncio.wait_for(asyncio.gather(connecting, racer(), *queued), 5)
+        await srv.wait_received(201)
+        assert srv.received[-1] == "late"
+        assert srv.received[:200] == [f"q{i}" for i in range(200)]
+        assert ws.queued_message_count == 0
+        await ws.disconnect()

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from metis_env import __version__
+from metis_env._version import __version__
 from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
 from metis_env.api.logs import log_event, redacted_url

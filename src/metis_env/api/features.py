@@ -60,7 +60,7 @@ class Features:
             "requests_failed": self.requests.failed,
             "requests_timed_out": self.requests.timed_out,
             "waiters": len(self.inbox.waiters),
-            "streams": len(self.inbox.streams),
+            "streams": len(self.inbox.streams or ()),
             "stream_drops": self.inbox.drops,
             "subscriptions": len(self.subscriptions.active),
         }

@@ -86,7 +86,8 @@ class Outbox:
         """Wait until the backlog is empty (or its writer stopped)."""
         writer = self._writer
         if writer is not None:
-            await asyncio.shield(writer)
+            # wait() neither raises the writer's outcome nor cancels it if we are cancelled.
+            await asyncio.wait({writer})
 
     def connection_lost(self, requeue: bool, error: WebSocketError) -> None:
         """The connection broke: requeue what was not written, or fail it."""

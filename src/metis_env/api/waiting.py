@@ -115,7 +115,9 @@ class MessageStream:
     def close(self) -> None:
         """Stop receiving; buffered messages are still yielded, then iteration stops."""
         self._end()
-        self._inbox.streams.discard(self)
+        streams = self._inbox.streams
+        if streams is not None:
+            streams.discard(self)
 
     async def aclose(self) -> None:
         """Same as `close` (for ``contextlib.aclosing`` and friends)."""
@@ -185,7 +187,8 @@ class Inbox:
         # Pending wait_for() calls, in the order they were made.
         self.waiters: dict[Handle[Any], _Waiter] = {}
         # Open streams; weak, so a stream the script dropped stops costing anything.
-        self.streams: weakref.WeakSet[MessageStream] = weakref.WeakSet()
+        # Created on first use: an idle client should not pay for a WeakSet (about 1 KiB).
+        self.streams: weakref.WeakSet[MessageStream] | None = None
         # Messages dropped by full stream buffers (all streams, ever).
         self.drops = 0
 
@@ -214,6 +217,8 @@ class Inbox:
         if type_ is not None and not isinstance(type_, str):
             raise ConfigError("type", type_, "must be a message type (str) or None")
         stream = MessageStream(self, matcher(match, type_), max_buffer)
+        if self.streams is None:
+            self.streams = weakref.WeakSet()
         self.streams.add(stream)
         return stream
 
@@ -249,7 +254,9 @@ class Inbox:
 
     def on_message(self, event: MessageEvent) -> None:
         """Hand ``event.data`` to every matching waiter and to every stream."""
-        if not self.waiters and not self.streams:
+        streams = self.streams
+        # WeakSet.__len__ is Python code; its backing set answers the hot-path question faster.
+        if not self.waiters and (streams is None or not streams.data):  # type: ignore[attr-defined]
             return
         data = event.data
         for waiter in list(self.waiters.values()):
@@ -262,7 +269,7 @@ class Inbox:
                 continue
             if wanted:
                 waiter.handle.set_result(data)
-        for stream in list(self.streams):
+        for stream in list(self.streams or ()):
             stream._push(data)
 
     def on_disconnect(self) -> None:
@@ -275,6 +282,6 @@ class Inbox:
                     url=self.client.redacted_url,
                 ),
             )
-        for stream in list(self.streams):
+        for stream in list(self.streams or ()):
             stream._end()
-        self.streams = weakref.WeakSet()
+        self.streams = None

@@ -15,6 +15,7 @@ script instead of freezing it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -170,6 +171,8 @@ class ContextHost(Protocol):
 
     def config_id_for(self, env_id: str) -> str | None: ...
 
+    def config_overrides_for(self, env_id: str) -> Mapping[str, Any]: ...
+
     def emit_output(self, record: OutputRecord) -> None: ...
 
 
@@ -187,8 +190,16 @@ class ContextConfig:
 
     @property
     def target_env_config(self) -> TargetEnvConfig | None:
-        """The selected config, re-read from disk now; ``None`` when none is selected or found."""
-        return find_config(self._env.path, self._host.config_id_for(self._env.id), self._env.id)
+        """The selected config, re-read from disk now; ``None`` when none is selected or found.
+
+        The session's overrides for this environment (``metis-env run --set``) are merged
+        over its ``data``.
+        """
+        config = find_config(self._env.path, self._host.config_id_for(self._env.id), self._env.id)
+        overrides = self._host.config_overrides_for(self._env.id)
+        if config is None or not overrides:
+            return config
+        return dataclasses.replace(config, raw_data={**config.raw_data, **overrides})
 
 
 class _Context:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from metis_env.runtime.problems import Problem
 
@@ -99,6 +99,9 @@ class SessionResult:
     cleanup_errors: list[str] = field(default_factory=list)
     #: Problems found while loading the environment (warnings, or errors elsewhere).
     problems: list[Problem] = field(default_factory=list)
+    #: ``{"url": ..., **ws.stats()}`` of every `WebSocketApi` created in the session, in
+    #: creation order, taken after teardown (what ``metis-env run --stats`` prints).
+    client_stats: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

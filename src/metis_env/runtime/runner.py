@@ -9,10 +9,11 @@ cancellation, which is re-raised after teardown).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from metis_env.api.errors import ConfigError
 from metis_env.runtime.loader import (
     ENV_ID_PATTERN,
     EnvironmentNotFoundError,
@@ -23,6 +24,7 @@ from metis_env.runtime.loader import (
 )
 from metis_env.runtime.records import SessionResult
 from metis_env.runtime.session import EffectRequest, OutputSink, Session
+from metis_env.schema import parse_cli_args
 
 __all__ = ["ConfigNotFoundError", "prepare_target", "run_target"]
 
@@ -78,6 +80,8 @@ async def run_target(
     *,
     config_id: str | None = None,
     args: Mapping[str, Any] | None = None,
+    arg_texts: Sequence[str] = (),
+    config_overrides: Mapping[str, Any] | None = None,
     output: OutputSink | None = None,
     timeout_ms: int | None = None,
     session_name: str = "metis-env session",
@@ -91,6 +95,10 @@ async def run_target(
         config_id: the ``configs.json`` entry scripts see as ``context.config.
             target_env_config``; ``None``: no config selected.
         args: values by parameter id, typed (see `parse_cli_value` for CLI text).
+        arg_texts: ``NAME=VALUE`` strings from a command line, parsed for the target's
+            parameters (`parse_cli_args`) and merged over ``args``.
+        config_overrides: keys merged over the selected config's ``data`` whenever a
+            script reads it (``metis-env run --set port=9000``); needs ``config_id``.
         output: called with every output record as it happens.
         timeout_ms: cancel whatever still runs after this long, then tear down;
             ``None``: no limit.
@@ -100,11 +108,24 @@ async def run_target(
         EnvironmentNotFoundError: no such folder, or the environment did not load (the
             message lists the problems).
         TargetNotFoundError, ConfigNotFoundError, ArgumentError: before any hook runs.
+        ConfigError: ``config_overrides`` without ``config_id``.
     """
+    if config_overrides and config_id is None:
+        keys = ", ".join(sorted(config_overrides))
+        raise ConfigError("set", keys, "overrides config data, so it needs a config: pass one")
     env, report = prepare_target(root, env_id, target_id, config_id)
     try:
-        session = Session([env], name=session_name, config_ids={env_id: config_id}, output=output)
-        request = EffectRequest(env_id, target_id, dict(args or {}))
+        given = dict(args or {})
+        target = env.target(target_id)
+        given.update(parse_cli_args(target.parameters, arg_texts, target_id=target.id))
+        session = Session(
+            [env],
+            name=session_name,
+            config_ids={env_id: config_id},
+            config_overrides={env_id: dict(config_overrides or {})},
+            output=output,
+        )
+        request = EffectRequest(env_id, target_id, given)
         result = await session.run([request], timeout_ms=timeout_ms)
     finally:
         env.unload()

@@ -54,6 +54,13 @@ class EffectRequest:
     args: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _client_stats(client: Any) -> dict[str, Any]:
+    """``{"url": ..., **client.stats()}``; only what the client offers (stand-ins too)."""
+    stats = getattr(client, "stats", None)
+    url = getattr(client, "url", None)
+    return {"url": url if isinstance(url, str) else repr(client), **(stats() if stats else {})}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -73,6 +80,8 @@ class Session:
         environments: the environments whose hooks run (each once).
         name: the session's name (``context.session.name``).
         config_ids: the selected ``configs.json`` entry per environment id.
+        config_overrides: per environment id, keys merged over the selected config's
+            ``data`` each time a script reads it (e.g. the demo's simulator port).
         output: called with every `OutputRecord` as it is produced (errors are logged).
         forces: names of the mission's forces (``send_output`` targets).
         teardown_timeout_ms: how long each teardown hook may run before it is cancelled and
@@ -88,6 +97,7 @@ class Session:
         *,
         name: str = "metis-env session",
         config_ids: Mapping[str, str | None] | None = None,
+        config_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         output: OutputSink | None = None,
         forces: Sequence[str] = ("Default Force",),
         # Timeouts
@@ -100,6 +110,7 @@ class Session:
         self.instance_id = uuid.uuid4().hex  # the original renews it on reset; we never reset
         self.name = name
         self._config_ids = dict(config_ids or {})
+        self._config_overrides = {k: dict(v) for k, v in (config_overrides or {}).items()}
         self._output = output
         self.mission = Mission(
             "mission", name, tuple(Force(n.lower().replace(" ", "-"), n) for n in forces)
@@ -133,6 +144,10 @@ class Session:
     def config_id_for(self, env_id: str) -> str | None:
         """The config id selected for ``env_id``."""
         return self._config_ids.get(env_id)
+
+    def config_overrides_for(self, env_id: str) -> Mapping[str, Any]:
+        """The keys merged over ``env_id``'s selected config ``data`` (empty: none)."""
+        return self._config_overrides.get(env_id, {})
 
     def emit_output(self, record: OutputRecord) -> None:
         """Record ``record`` and pass it to the output sink (a failing sink is logged)."""
@@ -367,8 +382,14 @@ class Session:
         elif failed or self._setup_ok is False:
             status = "failure"
             error = f"{failed[0].label} failed: {failed[0].error}" if failed else "setup failed"
+        clients = self._scope.clients if self._scope is not None else []
         return SessionResult(
-            status, list(self.tasks), list(self.outputs), error, list(self.cleanup_errors)
+            status,
+            list(self.tasks),
+            list(self.outputs),
+            error,
+            list(self.cleanup_errors),
+            client_stats=[_client_stats(c) for c in clients],
         )
 
     def __repr__(self) -> str:

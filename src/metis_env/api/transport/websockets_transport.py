@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["WebsocketsConnector", "WebsocketsTransport"]
 
+_OPEN: Any = None  # websockets.protocol.State.OPEN, bound when the first connection opens
+
 # Close codes we send when *we* fail the connection (RFC 6455 §7.4.1); reported as the
 # close code in preference to 1006 when the peer did not echo a close frame.
 _FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
@@ -127,14 +129,23 @@ class WebsocketsTransport:
         return self._conn
 
     def try_send(self, data: str | bytes) -> bool:
-        # websockets only offers an async send; the caller falls back to send_*.
-        from websockets.protocol import State
-
-        if self._conn.protocol.state is not State.OPEN:
+        # websockets' own send() is a coroutine: awaiting it per message costs the caller
+        # a task. When the write buffer has room, do what send() does for an unfragmented
+        # message (frame it in the Sans-I/O protocol, write the bytes out) synchronously.
+        conn = self._conn
+        proto = conn.protocol
+        if proto.state is not _OPEN:
             raise ConnectionClosedError(
-                "Cannot send: the connection is closed", code=self._conn.close_code or 1006
+                "Cannot send: the connection is closed", code=conn.close_code or 1006
             )
-        return False
+        if conn.paused or conn.send_in_progress is not None:
+            return False  # backpressure, or a fragmented send in progress: use send_*()
+        if isinstance(data, str):
+            proto.send_text(data.encode())
+        else:
+            proto.send_binary(data)
+        conn.send_data()
+        return True
 
     async def send_text(self, data: str) -> None:
         from websockets.exceptions import ConnectionClosed
@@ -231,6 +242,10 @@ class WebsocketsConnector:
 
     async def open(self, request: OpenRequest, listener: TransportListener) -> WebsocketsTransport:
         from websockets.asyncio.client import connect
+        from websockets.protocol import State
+
+        global _OPEN
+        _OPEN = State.OPEN
 
         kwargs: dict[str, Any] = {
             "additional_headers": dict(request.headers) or None,

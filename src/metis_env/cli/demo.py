@@ -1,0 +1,128 @@
+"""``metis-env demo``: the simulator in-process, then every bundled example against it.
+
+Nothing is written to disk: each example runs with the ``simulator`` config of
+``examples/environments/websocket-example/configs.json``, its ``host`` and ``port``
+overridden by the embedded simulator's (``run_target(config_overrides=...)``, the same
+mechanism as ``metis-env run --set``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.rule import Rule
+from rich.text import Text
+
+from metis_env.api.errors import ConfigError
+from metis_env.runtime import load_environment, run_target
+from metis_env.simulator import Simulator
+
+from .results import DemoReport, DemoRow
+from .ui import Ui, status_text
+
+__all__ = [
+    "DEMO_CONFIG",
+    "DEMO_ENV",
+    "DEMO_EXAMPLES",
+    "find_examples_root",
+    "run_demo",
+]
+
+#: The environment and config the demo runs.
+DEMO_ENV = "websocket-example"
+DEMO_CONFIG = "simulator"
+#: The examples in the seed's order, with the arguments the demo gives them; targets not
+#: listed here run afterwards, with their defaults.
+DEMO_EXAMPLES: tuple[tuple[str, Mapping[str, Any]], ...] = (
+    ("basic-setup", {}),
+    ("request-response", {}),
+    ("streaming-data", {}),
+    ("heartbeat", {}),
+    ("send-websocket-message", {}),
+    ("monitor-system", {}),
+    ("interactive-command", {"command": "status"}),
+)
+#: Stream items every 250 ms keep the monitor's output readable.
+DEMO_STREAM_INTERVAL_MS = 250
+#: No example should take longer than this.
+DEMO_TIMEOUT_MS = 20_000
+
+
+def find_examples_root() -> Path:
+    """``examples/environments`` of the source tree this package runs from, or of the cwd.
+
+    Raises:
+        ConfigError: neither exists (an installed wheel has no examples: pass ``--root``).
+    """
+    candidates = [
+        Path(__file__).resolve().parents[3] / "examples" / "environments",
+        Path.cwd() / "examples" / "environments",
+    ]
+    for candidate in candidates:
+        if (candidate / DEMO_ENV).is_dir():
+            return candidate
+    raise ConfigError(
+        "root",
+        rule=(
+            f"cannot find the bundled examples ({DEMO_ENV}) in "
+            f"{' or '.join(str(c) for c in candidates)}; pass --root DIR"
+        ),
+    )
+
+
+def _plan(root: Path) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """``(target id, target name, args)`` of every example to run, in order."""
+    report = load_environment(root / DEMO_ENV)
+    env = report.environments.get(DEMO_ENV)
+    if env is None:
+        details = "; ".join(str(p) for p in report.errors) or "unknown reason"
+        raise ConfigError("root", str(root / DEMO_ENV), f"did not load: {details}")
+    try:
+        names = {target_id: target.name for target_id, target in env.targets.items()}
+    finally:
+        env.unload()
+    plan = [(t, names[t], args) for t, args in DEMO_EXAMPLES if t in names]
+    plan.extend((t, names[t], {}) for t in sorted(names) if t not in dict(DEMO_EXAMPLES))
+    return plan
+
+
+async def run_demo(ui: Ui, root: Path | None = None) -> DemoReport:
+    """Start a simulator on a free port and run every example against it, showing outputs.
+
+    Raises:
+        ConfigError: the examples cannot be found or do not load.
+    """
+    root = (root or find_examples_root()).resolve()
+    plan = _plan(root)
+    rows: list[DemoRow] = []
+    async with Simulator(stream_interval_ms=DEMO_STREAM_INTERVAL_MS) as simulator:
+        ui.note(f"metis-env demo: simulator listening on {simulator.url}")
+        ui.note(f"running {len(plan)} examples from {root / DEMO_ENV}", style="dim")
+        overrides = {"host": simulator.host, "port": simulator.port}
+        for target_id, name, args in plan:
+            if not ui.json:
+                ui.out.print(Rule(Text(f"{name} ({target_id})", style="bold cyan")))
+            started = time.perf_counter()
+            result = await run_target(
+                root,
+                DEMO_ENV,
+                target_id,
+                config_id=DEMO_CONFIG,
+                config_overrides=overrides,
+                args=args,
+                output=ui.output,
+                timeout_ms=DEMO_TIMEOUT_MS,
+                session_name="metis-env demo",
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            outputs = sum(1 for o in result.outputs if o.source == "effect")
+            row = DemoRow(name, target_id, result.status, elapsed, outputs, result.error)
+            rows.append(row)
+            if ui.json:
+                ui.emit({"type": "example", **row.__dict__})
+            else:
+                ui.out.print(Text.assemble("→ ", status_text(row.status)), soft_wrap=True)
+    return DemoReport(simulator.url, rows)

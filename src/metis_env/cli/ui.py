@@ -1,0 +1,162 @@
+"""Where the CLI writes: one stdout console, one stderr console, human or JSON lines.
+
+Consoles are built per invocation (not at import), so ``NO_COLOR``, ``COLUMNS`` and a test
+runner's swapped streams apply. Dynamic text (script output, messages from the wire, file
+paths) is always passed as `rich.text.Text`, never parsed as markup (STYLE.md §3.8).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from metis_env.runtime import OutputRecord, TaskRecord
+
+__all__ = [
+    "JsonResult",
+    "Ui",
+    "iso",
+    "output_json",
+    "output_line",
+    "status_text",
+    "task_json",
+]
+
+#: Style of each task / session status.
+STATUS_STYLES = {
+    "success": "green",
+    "failure": "bold red",
+    "skipped": "yellow",
+    "cancelled": "magenta",
+    "queued": "dim",
+    "running": "cyan",
+}
+
+
+class JsonResult(Protocol):
+    """A command's result: renders itself (``__rich__``) and dumps itself as JSON lines."""
+
+    def __rich__(self) -> RenderableType: ...
+
+    def json_lines(self) -> Iterable[Mapping[str, Any]]: ...
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 text of ``value`` (UTC, milliseconds), or ``None``."""
+    return None if value is None else value.isoformat(timespec="milliseconds")
+
+
+def status_text(status: str) -> Text:
+    """``status`` in its colour."""
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def output_line(record: OutputRecord) -> Text:
+    """``HH:MM:SS.mmm [env/target] Prefix: message`` (local time); hooks show ``[env]``.
+
+    Lines after the first of a multi-line message are indented under the message.
+    """
+    stamp = record.time.astimezone().strftime("%H:%M:%S.%f")[:-3]
+    where = record.env_id if record.target_id is None else f"{record.env_id}/{record.target_id}"
+    head = Text.assemble(
+        (stamp, "dim"),
+        " ",
+        (f"[{where}]", "cyan" if record.source == "effect" else "blue"),
+        " ",
+        (record.prefix, "bold"),
+        " ",
+    )
+    first, *rest = record.message.split("\n")
+    line = head + Text(first)
+    indent = " " * len(head.plain)
+    for more in rest:
+        line.append("\n" + indent + more)
+    return line
+
+
+def output_json(record: OutputRecord) -> dict[str, Any]:
+    """One output as a JSON object (``"type": "output"``)."""
+    return {
+        "type": "output",
+        "time": iso(record.time),
+        "env": record.env_id,
+        "target": record.target_id,
+        "source": record.source,
+        "prefix": record.prefix,
+        "message": record.message,
+    }
+
+
+def task_json(record: TaskRecord) -> dict[str, Any]:
+    """One task record as a JSON object (``"type": "task"``)."""
+    return {
+        "type": "task",
+        "kind": record.kind,
+        "name": record.name,
+        "env": record.env_id,
+        "event": record.event,
+        "target": record.target_id,
+        "status": record.status,
+        "error": record.error,
+        "started_at": iso(record.started_at),
+        "ended_at": iso(record.ended_at),
+        "duration_ms": None if record.duration_ms is None else round(record.duration_ms, 3),
+        "traceback": record.traceback,
+    }
+
+
+@dataclass
+class Ui:
+    """The two consoles of one invocation, and whether it speaks JSON.
+
+    Attributes:
+        out: stdout: results, outputs, JSON lines.
+        err: stderr: errors and notices.
+        json: print JSON lines (one object each) instead of human text.
+    """
+
+    out: Console
+    err: Console
+    json: bool = False
+
+    @classmethod
+    def create(cls, json_mode: bool = False) -> Ui:
+        """Consoles for the current streams and environment (``NO_COLOR`` is honoured)."""
+        return cls(Console(highlight=False), Console(stderr=True, highlight=False), json_mode)
+
+    def emit(self, obj: Mapping[str, Any]) -> None:
+        """Write one JSON object as one line on stdout."""
+        text = json.dumps(obj, ensure_ascii=False, default=str)
+        self.out.print(text, markup=False, highlight=False, soft_wrap=True, emoji=False)
+
+    def output(self, record: OutputRecord) -> None:
+        """Show one output as it happens."""
+        if self.json:
+            self.emit(output_json(record))
+        else:
+            self.out.print(output_line(record), soft_wrap=True)
+
+    def show(self, result: JsonResult) -> None:
+        """Show a command's result: its JSON lines, or its Rich rendering."""
+        if self.json:
+            for obj in result.json_lines():
+                self.emit(obj)
+        else:
+            self.out.print(result)
+
+    def note(self, message: str, style: str = "bold") -> None:
+        """A human-only line on stdout (nothing in JSON mode)."""
+        if not self.json:
+            self.out.print(Text(message, style=style), soft_wrap=True)
+
+    def error(self, message: str, *, exit_code: int) -> None:
+        """Report an error on stderr (and as a JSON ``error`` object in JSON mode)."""
+        self.err.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+        if self.json:
+            self.emit({"type": "error", "error": message, "exit_code": exit_code})
