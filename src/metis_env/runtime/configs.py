@@ -135,6 +135,24 @@ class ConfigsLoad:
     problems: list[Problem]
 
 
+#: Deepest nesting accepted in ``data`` (reading it walks it recursively).
+MAX_DATA_DEPTH = 64
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/objects deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        if children and depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _entry_issues(index: int, entry: Any) -> list[str]:
     where = f"{CONFIGS_FILE}[{index}]"
     if not isinstance(entry, dict):
@@ -147,6 +165,8 @@ def _entry_issues(index: int, entry: Any) -> list[str]:
         issues.append(f"{where}.description: must be a string when present")
     if "data" in entry and not isinstance(entry["data"], dict):
         issues.append(f"{where}.data: must be an object")
+    elif _depth_exceeds(entry.get("data"), MAX_DATA_DEPTH):
+        issues.append(f"{where}.data: must not nest deeper than {MAX_DATA_DEPTH} levels")
     return issues
 
 
@@ -165,10 +185,14 @@ def load_configs(env_dir: Path, env_id: str | None = None) -> ConfigsLoad:
         return ConfigsLoad([], [])
     except OSError as exc:
         return ConfigsLoad([], [Problem(path, f"cannot read {CONFIGS_FILE}: {exc}")])
+    except UnicodeDecodeError as exc:  # a ValueError, not an OSError
+        return ConfigsLoad([], [Problem(path, f"{CONFIGS_FILE} is not UTF-8 text: {exc}")])
     try:
         entries = json.loads(text)
     except ValueError as exc:
         return ConfigsLoad([], [Problem(path, f"{CONFIGS_FILE} is not valid JSON: {exc}")])
+    except RecursionError:
+        return ConfigsLoad([], [Problem(path, f"{CONFIGS_FILE} is nested too deeply to read")])
     if not isinstance(entries, list):
         rule = f"{CONFIGS_FILE} must be a JSON array of {{_id, name, data}} objects"
         return ConfigsLoad([], [Problem(path, f"{rule}, not {type(entries).__name__}")])

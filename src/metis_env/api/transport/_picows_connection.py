@@ -264,7 +264,7 @@ class PicowsTransport:
         self.state = State.CLOSED
         self._frag_parts = []
         self._writable.set()  # wake blocked senders: they will see CLOSED
-        code, reason = self._close_rcvd if self._close_rcvd is not None else (1006, "")
+        code, reason = self._close_rcvd or _failure_close(transport)
         error = self._close_error(transport)
         # picows re-raises a parser error (even one after the closing handshake) from
         # wait_disconnected(); we report ours through on_close, so retrieve picows' lest
@@ -484,6 +484,21 @@ def _picows_failure(transport: picows.WSTransport, max_size: int | None) -> Base
     if sent is None:
         return _failure(1002, "protocol error", max_size)
     return _failure(int(sent.code.value), sent.reason, max_size)
+
+
+# Close codes an endpoint sends when it fails the connection (RFC 6455 §7.4.1).
+_FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
+
+
+def _failure_close(transport: picows.WSTransport) -> tuple[int, str]:
+    """The code to report when no close frame came back: the one the connection was failed
+    with (by us or by picows' parser) in preference to 1006, as the websockets transport
+    does, so a bad frame closes with the same code and the same reconnect verdict on both."""
+    handshake = transport.close_handshake
+    sent = handshake.sent if handshake is not None else None
+    if sent is not None and int(sent.code.value) in _FAILURE_CODES:
+        return int(sent.code.value), sent.reason
+    return 1006, ""
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:

@@ -204,7 +204,9 @@ class WebsocketsTransport:
             pass
         except ConnectionClosed as exc:
             error = exc.__cause__ if exc.__cause__ is not None else None
-            if error is None and exc.sent is not None and exc.sent.code in _FAILURE_CODES:
+            # Only a close *we* started is our failure; echoing the peer's 1008/1011 is clean.
+            we_failed = exc.sent is not None and exc.sent.code in _FAILURE_CODES
+            if error is None and we_failed and not exc.rcvd_then_sent:
                 error = exc
         except Exception as exc:  # a listener bug must not kill the reader silently
             error = exc
