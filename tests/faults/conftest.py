@@ -1,23 +1,8 @@
-"""Fault tests that drive a client run once per transport (modules opt in with usefixtures)."""
+"""Fault-suite summary; client tests opt in to both transports via the root `transport_name`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-
-import metis_env.api.transport as transport_module
-
-
-@pytest.fixture(params=["websockets", "picows"])
-def transport_name(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Make transport 'auto' resolve to each transport in turn."""
-    previous = transport_module.AUTO_PREFERENCE
-    transport_module.AUTO_PREFERENCE = request.param
-    try:
-        yield request.param
-    finally:
-        transport_module.AUTO_PREFERENCE = previous
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
