@@ -12,6 +12,8 @@ lossy decode). ``NaN``/``Infinity`` tokens are not JSON in JavaScript, so such t
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from metis_env.api.errors import EncodeError
@@ -38,6 +40,8 @@ _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 # Characters JSON.parse treats as surrounding whitespace (json.loads accepts the same set).
 _JSON_WS = " \t\n\r"
 _JSON_START = frozenset('{["-0123456789tfn')
+_JSON_START_BYTES = frozenset(b'{["-0123456789tfn')
+_FIRST_SIGNIFICANT = re.compile(rb"[^ \t\n\r]")
 
 
 def encode(data: Any) -> Data:
@@ -61,21 +65,46 @@ def encode(data: Any) -> Data:
         ) from exc
 
 
+# The C scanner behind json.loads, called directly: it skips two regex matches and two
+# Python frames per message (JSONDecoder.decode/raw_decode) on the receive hot path.
+_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
+
+
 def _parse(text: str) -> tuple[bool, Any]:
-    stripped = text.lstrip(_JSON_WS)
-    if not stripped or stripped[0] not in _JSON_START:
+    start = 0
+    if text and text[0] not in _JSON_START:
+        stripped = text.lstrip(_JSON_WS)
+        if not stripped or stripped[0] not in _JSON_START:
+            return False, None
+        start = len(text) - len(stripped)
+    elif not text:
         return False, None
     try:
-        return True, _decoder.decode(text)
-    except ValueError:
+        value, end = _scan(text, start)
+    except (StopIteration, ValueError, RecursionError):
         return False, None
+    if end != len(text) and text[end:].strip(_JSON_WS):
+        return False, None  # trailing garbage: not JSON, as JSON.parse says
+    return True, value
 
 
 def decode(raw: Data) -> Any:
     """Parse a received payload: the JSON value when it is JSON, else ``raw`` unchanged."""
     if isinstance(raw, str):
+        if raw and raw[0] in _JSON_START:  # the common case, without a detour
+            try:
+                value, end = _scan(raw, 0)
+            except (StopIteration, ValueError, RecursionError):
+                return raw
+            if end == len(raw):
+                return value
         ok, value = _parse(raw)
         return value if ok else raw
+    # Look at the first significant byte before decoding: a failed decode of a large binary
+    # payload copies all of it into the UnicodeDecodeError.
+    first = _FIRST_SIGNIFICANT.search(raw)
+    if first is None or raw[first.start()] not in _JSON_START_BYTES:
+        return raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from metis_env._version import __version__
 from metis_env.api.closecodes import check_close
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
+from metis_env.api.events import MessageEvent
 from metis_env.api.logs import log_event, redacted_url
 from metis_env.api.tls import build_ssl_context
 from metis_env.api.transport.base import OpenRequest, Transport
@@ -58,9 +59,16 @@ class Connection:
         self.abort_error: BaseException | None = None
 
     def on_message(self, data: str | bytes) -> None:
+        # The receive hot path, kept flat: count, wrap, hand to features and listeners.
         client = self.client
-        if client._conn is self:
-            client._on_message(data)
+        if client._conn is not self:
+            return
+        stats = client._stats
+        stats.messages_in += 1
+        stats.bytes_in += len(data)
+        event = MessageEvent(data)
+        client._features.on_message(event)
+        client._events.emit(event)
 
     def on_pong(self, data: bytes) -> None:
         client = self.client

@@ -94,7 +94,9 @@ class MessageEvent:
     """A message arrived: ``data`` parsed from JSON when it is JSON, ``raw`` as received.
 
     ``data`` is parsed on first access and cached, so listeners that only read ``raw`` pay
-    nothing for JSON. Immutable like the other events.
+    nothing for JSON. Treat it as immutable, like the other events; unlike them it does not
+    enforce that, because it is built once per message on the hot path and a guarded
+    ``__setattr__`` costs more than the rest of its construction.
     """
 
     __slots__ = ("_data", "raw")
@@ -103,20 +105,16 @@ class MessageEvent:
     _data: Any
 
     def __init__(self, raw: str | bytes, data: Any = _UNPARSED) -> None:
-        object.__setattr__(self, "raw", raw)
-        object.__setattr__(self, "_data", data)
+        self.raw = raw
+        self._data = data
 
     @property
     def data(self) -> Any:
         """The JSON value of the message, or ``raw`` itself when it is not JSON."""
         data = self._data
         if data is _UNPARSED:
-            data = decode(self.raw)
-            object.__setattr__(self, "_data", data)
+            data = self._data = decode(self.raw)
         return data
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"MessageEvent is immutable (cannot set {name!r})")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MessageEvent) and other.raw == self.raw
@@ -240,9 +238,20 @@ class EventEmitter:
 
     def emit(self, event: Event) -> None:
         """Dispatch ``event``, then an ``activity`` event naming it (seed §Activity Event)."""
-        self._dispatch(event)
-        if event.method != "activity" and "activity" in self._listeners:
-            self._dispatch(_ACTIVITY[event.method])
+        listeners = self._listeners
+        method = event.method
+        current = listeners.get(method)
+        if current:  # _dispatch, inlined: this runs once per message
+            for listener in current:  # never mutated in place: a snapshot
+                try:
+                    result = listener(event)
+                except Exception as exc:  # a listener's bug must not break the client
+                    self.on_listener_error(exc, event)
+                    continue
+                if result is not None and inspect.isawaitable(result):
+                    self._track(result, event)
+        if method != "activity" and listeners.get("activity"):
+            self._dispatch(_ACTIVITY[method])
 
     def _dispatch(self, event: Event) -> None:
         listeners = self._listeners.get(event.method)

@@ -34,8 +34,11 @@ class Features:
 
     def on_message(self, event: MessageEvent) -> None:
         """A message arrived (before the ``message`` listeners run)."""
-        self.requests.on_message(event)
-        self.inbox.on_message(event)
+        if self.requests._tables:
+            self.requests.on_message(event)
+        inbox = self.inbox
+        if inbox.waiters or inbox.streams is not None:
+            inbox.on_message(event)
 
     async def on_open(self, conn: object) -> None:
         """After the open hooks, before the queue: replay subscriptions, then re-send requests."""

@@ -23,7 +23,6 @@ from metis_env.api.events import (
     ErrorEvent,
     Event,
     EventEmitter,
-    MessageEvent,
     OpenEvent,
 )
 from metis_env.api.features import Features
@@ -301,14 +300,6 @@ class ConnectionLifecycle:
         return self._closing
 
     # ------------------------------------------------------------------ connection callbacks
-
-    def _on_message(self, data: str | bytes) -> None:
-        stats = self._stats  # the hot path: plain attribute updates, no calls
-        stats.messages_in += 1
-        stats.bytes_in += len(data)
-        event = MessageEvent(data)
-        self._features.on_message(event)
-        self._events.emit(event)
 
     def _on_close(
         self, conn: _ss.Connection, code: int, reason: str, error: BaseException | None

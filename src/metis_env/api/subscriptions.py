@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from metis_env.api.codec import encode
-from metis_env.api.handles import Handle, done_handle, settle
+from metis_env.api.handles import done_handle, settle
 from metis_env.api.logs import log_event
 from metis_env.api.secrets import redact_mapping
 
@@ -66,7 +66,7 @@ class Subscription:
         """Whether it is still replayed (False once cancelled)."""
         return self._active
 
-    def cancel(self) -> Handle[None]:
+    def cancel(self) -> asyncio.Future[None]:
         """Stop replaying; send the unsubscribe message if the subscription is in force.
 
         Returns a handle that completes when the unsubscribe message was handed to the
@@ -106,7 +106,7 @@ class Subscriptions:
             sub._sent_on = conn
         return sub
 
-    def cancel(self, sub: Subscription) -> Handle[None]:
+    def cancel(self, sub: Subscription) -> asyncio.Future[None]:
         if not sub._active:
             return done_handle("cancel()")
         sub._active = False
@@ -119,7 +119,7 @@ class Subscriptions:
             return done_handle("cancel()")
         return self._send(sub._unsubscribe_payload, conn, "unsubscribe")
 
-    def _send(self, payload: str | bytes, conn: object, what: str) -> Handle[None]:
+    def _send(self, payload: str | bytes, conn: object, what: str) -> asyncio.Future[None]:
         handle = self._client.send(payload)
         if handle.done():
             self._observe(handle, what)

@@ -31,7 +31,7 @@ from metis_env.api.events import (
     Listener,
 )
 from metis_env.api.features import Features
-from metis_env.api.handles import Handle, done_handle, failed_handle
+from metis_env.api.handles import Handle, failed_handle
 from metis_env.api.lifecycle import ConnectionLifecycle, OnOpen, opening_conn
 from metis_env.api.logs import log_event
 from metis_env.api.options import WebSocketApiOptions
@@ -46,6 +46,8 @@ from metis_env.api.transport import Connector
 from metis_env.api.waiting import Match, MessageStream
 
 __all__ = ["WebSocketApi"]
+
+_OPEN = ReadyState.OPEN
 
 logger = logging.getLogger("metis_env.api")
 
@@ -122,7 +124,8 @@ class WebSocketApi(ConnectionLifecycle):
         self._reconnector = Reconnector(self, opts, self._clock, random or _random.random)
         self._keepalive: asyncio.Task[None] | None = None
         self._in_listener_error = False
-        self._done: Handle[Any] | None = None
+        # The completed future every immediately-sent send() returns (created on first use).
+        self._done: asyncio.Future[None] | None = None
         # Request/response, wait_for/messages, subscriptions (signalled by the hooks below).
         self._features = Features(self)
         if opts.reject_unauthorized is False:
@@ -253,7 +256,7 @@ class WebSocketApi(ConnectionLifecycle):
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, data: Any) -> Handle[None]:
+    def send(self, data: Any) -> asyncio.Future[None]:
         """Send ``data``: ``str`` as text, bytes-like as binary, anything else as compact JSON.
 
         Returns a handle that completes when the message is handed to the connection.
@@ -261,29 +264,40 @@ class WebSocketApi(ConnectionLifecycle):
         queueing is off; with ``WebSocket send queue is full.`` when the queue is full; with
         `EncodeError` when ``data`` cannot be written as JSON.
         """
-        try:
-            payload = encode(data)
-        except EncodeError as exc:
-            return failed_handle("send()", exc)
+        if type(data) is str:  # the hot path first: text needs no encoding
+            payload: str | bytes = data
+        else:
+            try:
+                payload = encode(data)
+            except EncodeError as exc:
+                return failed_handle("send()", exc)
         conn = self._conn
-        if self._state is ReadyState.OPEN and conn is not None and conn.transport is not None:
+        if self._state is _OPEN and conn is not None and conn.transport is not None:
             if self._attempt is None or opening_conn.get() is conn:
+                outbox = self._outbox
                 try:
-                    handle = self._outbox.write(conn.transport, payload)
+                    if outbox.backlog or not conn.transport.try_send(payload):
+                        return outbox.write(conn.transport, payload) or self._sent_now()
                 except MetisEnvError as exc:
                     return failed_handle("send()", exc)
-                if handle is not None:
-                    return handle
-                done = self._done
-                if done is None:
-                    done = self._done = done_handle("send()")
-                return done
+                stats = self._stats
+                stats.messages_out += 1
+                stats.bytes_out += len(payload)
+                return self._sent_now()
             return self._outbox.enqueue(payload, bounded=False)  # opening: keep the order
         if self._options.queue_while_disconnected:
             return self._outbox.enqueue(payload)
         return failed_handle("send()", NotConnectedError(url=self.redacted_url))
 
-    def send_message(self, obj: Any) -> Handle[None]:
+    def _sent_now(self) -> asyncio.Future[None]:
+        """Sent at once: one shared, already-completed future serves every such send."""
+        done = self._done
+        if done is None:
+            done = self._done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+        return done
+
+    def send_message(self, obj: Any) -> asyncio.Future[None]:
         """Send an object as JSON (the seed's recommended spelling for objects)."""
         return self.send(obj)
 

@@ -84,6 +84,8 @@ class PicowsTransport:
         # Cleared while picows' write buffer is above its high-water mark (backpressure).
         self._writable = asyncio.Event()
         self._writable.set()
+        # Mirrors "not _writable.is_set()" as a plain bool for the send hot path.
+        self._paused = False
         # Resolved once on_close was delivered (what close() waits for).
         self._closed: asyncio.Future[None] = self._loop.create_future()
         # Callbacks held until open() has returned, then replayed in order; None afterwards.
@@ -135,13 +137,13 @@ class PicowsTransport:
         """Send one message now unless writing is paused (then send nothing, return False)."""
         ws = self._ws
         assert ws is not None
-        if self._state is State.OPEN and ws.is_close_frame_sent:
-            self._adopt_picows_failure(ws)
-        if self._state is not State.OPEN:
+        if self._state is not _OPEN or ws.is_close_frame_sent:
+            if self._state is _OPEN:
+                self._adopt_picows_failure(ws)
             raise self._not_open()
-        if not self._writable.is_set():
+        if self._paused:
             return False
-        ws.send(self._TEXT if isinstance(data, str) else self._BINARY, data)
+        ws.send(self._TEXT if type(data) is str else self._BINARY, data)
         return True
 
     async def send_text(self, data: str) -> None:
@@ -263,6 +265,7 @@ class PicowsTransport:
             self._close_timer = None
         self.state = State.CLOSED
         self._frag_parts = []
+        self._paused = False
         self._writable.set()  # wake blocked senders: they will see CLOSED
         code, reason = self._close_rcvd or _failure_close(transport)
         error = self._close_error(transport)
@@ -275,10 +278,12 @@ class PicowsTransport:
 
     def pause_writing(self) -> None:
         """picows' write buffer crossed its high-water mark: hold sends."""
+        self._paused = True
         self._writable.clear()
 
     def resume_writing(self) -> None:
         """picows' write buffer drained below its low-water mark: release sends."""
+        self._paused = False
         self._writable.set()
 
     # -- receive helpers -----------------------------------------------------------------------
