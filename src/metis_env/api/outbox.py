@@ -38,9 +38,11 @@ class Outbox:
 
     def __init__(self, max_queue: int, on_sent: Callable[[str | bytes], None]) -> None:
         # Sends waiting for a connection (FIFO), each with the handle its caller holds.
-        self.queue: deque[Item] = deque()
+        # Both deques start as an empty tuple and become deques on first use: an idle
+        # client should not pay 1.5 KiB for two empty deques.
+        self.queue: deque[Item] | tuple[()] = ()
         # Sends accepted for the current connection but not yet written (FIFO).
-        self.backlog: deque[Item] = deque()
+        self.backlog: deque[Item] | tuple[()] = ()
         # Capacity of `queue` (maxQueueSize).
         self.max_queue = max_queue
         # Called after each message is handed to the transport (statistics).
@@ -56,7 +58,7 @@ class Outbox:
             self.drops += 1
             return failed_handle("send()", SendQueueFullError())
         handle = new_handle("send()")
-        self.queue.append((payload, handle))
+        self._queue().append((payload, handle))
         return handle
 
     def write(self, transport: Transport, payload: str | bytes) -> Handle[Any] | None:
@@ -65,20 +67,20 @@ class Outbox:
             self._on_sent(payload)
             return None
         handle = new_handle("send()")
-        self.backlog.append((payload, handle))
+        self._backlog().append((payload, handle))
         self._ensure_writer(transport)
         return handle
 
     def flush(self, transport: Transport) -> None:
         """Move the whole queue behind the backlog (called when a connection opens)."""
-        while self.queue:
-            payload, handle = self.queue.popleft()
+        queue, self.queue = self.queue, ()
+        for payload, handle in queue:
             if not self.backlog and transport.try_send(payload):
                 self._on_sent(payload)
                 if handle is not None:
                     settle(handle)
             else:
-                self.backlog.append((payload, handle))
+                self._backlog().append((payload, handle))
         if self.backlog:
             self._ensure_writer(transport)
 
@@ -95,9 +97,9 @@ class Outbox:
             self._writer.cancel()
             self._writer = None
         pending = list(self.backlog)
-        self.backlog.clear()
+        self.backlog = ()
         if requeue:
-            self.queue.extendleft(reversed(pending))
+            self._queue().extendleft(reversed(pending))
             return
         for _, handle in pending:
             if handle is not None:
@@ -106,19 +108,35 @@ class Outbox:
     def clear_queue(self) -> int:
         """Fail every queued send with ``Send queue cleared.``; return how many."""
         items = list(self.queue)
-        self.queue.clear()
+        self.queue = ()
         error = SendQueueClearedError()
         for _, handle in items:
             if handle is not None:
                 settle(handle, error)
         return len(items)
 
+    def replace_queue(self, items: list[Item]) -> None:
+        """Keep only ``items`` in the queue, in this order."""
+        self.queue = deque(items) if items else ()
+
+    def _queue(self) -> deque[Item]:
+        queue = self.queue
+        if isinstance(queue, tuple):
+            queue = self.queue = deque()
+        return queue
+
+    def _backlog(self) -> deque[Item]:
+        backlog = self.backlog
+        if isinstance(backlog, tuple):
+            backlog = self.backlog = deque()
+        return backlog
+
     def _ensure_writer(self, transport: Transport) -> None:
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_backlog(transport))
 
     async def _write_backlog(self, transport: Transport) -> None:
-        backlog = self.backlog
+        backlog = self._backlog()
         try:
             while backlog:
                 payload, handle = backlog[0]

@@ -172,11 +172,10 @@ class Subscriptions:
         self._live = None
         if not self._unwritten:
             return
-        queue = self._client._outbox.queue
-        kept = [item for item in queue if item[1] not in self._unwritten]
-        dropped = [item[1] for item in queue if item[1] in self._unwritten]
-        queue.clear()
-        queue.extend(kept)
+        outbox = self._client._outbox
+        kept = [item for item in outbox.queue if item[1] not in self._unwritten]
+        dropped = [item[1] for item in outbox.queue if item[1] in self._unwritten]
+        outbox.replace_queue(kept)
         for handle in dropped:
             if handle is not None:
                 settle(handle)  # not sent: the next open replays what is still in force

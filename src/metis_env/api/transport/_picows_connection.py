@@ -82,10 +82,11 @@ class PicowsTransport:
         # Bounds the closing handshake (close_timeout), then aborts.
         self._close_timer: asyncio.TimerHandle | None = None
         # Cleared while picows' write buffer is above its high-water mark (backpressure).
-        self._writable = asyncio.Event()
-        self._writable.set()
-        # Mirrors "not _writable.is_set()" as a plain bool for the send hot path.
+        # Writing is paused (picows' buffer above its high-water mark): a plain bool for the
+        # send hot path, plus one future that blocked senders share (created when needed;
+        # an asyncio.Event would cost every idle connection its waiter deque).
         self._paused = False
+        self._drained: asyncio.Future[None] | None = None
         # Resolved once on_close was delivered (what close() waits for).
         self._closed: asyncio.Future[None] = self._loop.create_future()
         # Callbacks held until open() has returned, then replayed in order; None afterwards.
@@ -265,8 +266,7 @@ class PicowsTransport:
             self._close_timer = None
         self.state = State.CLOSED
         self._frag_parts = []
-        self._paused = False
-        self._writable.set()  # wake blocked senders: they will see CLOSED
+        self._wake_senders()  # they will see CLOSED
         code, reason = self._close_rcvd or _failure_close(transport)
         error = self._close_error(transport)
         # picows re-raises a parser error (even one after the closing handshake) from
@@ -279,12 +279,10 @@ class PicowsTransport:
     def pause_writing(self) -> None:
         """picows' write buffer crossed its high-water mark: hold sends."""
         self._paused = True
-        self._writable.clear()
 
     def resume_writing(self) -> None:
         """picows' write buffer drained below its low-water mark: release sends."""
-        self._paused = False
-        self._writable.set()
+        self._wake_senders()
 
     # -- receive helpers -----------------------------------------------------------------------
 
@@ -454,13 +452,19 @@ class PicowsTransport:
         assert ws is not None
         if self._state is State.OPEN and ws.is_close_frame_sent:
             self._adopt_picows_failure(ws)
-        if self._state is State.OPEN and self._writable.is_set():
-            return ws
-        if self._state is State.OPEN:
-            await self._writable.wait()
+        while self._state is State.OPEN and self._paused:
+            if self._drained is None:
+                self._drained = self._loop.create_future()
+            await asyncio.shield(self._drained)
         if self._state is not State.OPEN:
             raise self._not_open()
         return ws
+
+    def _wake_senders(self) -> None:
+        self._paused = False
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
 
     def _not_open(self) -> ConnectionClosedError:
         code, reason = self._close_rcvd if self._close_rcvd is not None else (1006, "")

@@ -45,7 +45,7 @@ from metis_env.api.transport._picows_connection import PicowsTransport, State
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 #: Initial read buffer per connection (bytes); see `PicowsConnector.open`.
-READ_BUFFER_INIT = 16384
+READ_BUFFER_INIT = 2048
 
 __all__ = ["PicowsConnector", "PicowsTransport", "State"]
 
