@@ -1,9 +1,13 @@
 """One picows connection: the listener picows calls and the `Transport` we hand out.
 
-`PicowsTransport` fills the gaps picows leaves to its user (see `picows_transport`): it
-reassembles fragments, bounds messages by ``max_size`` (1009), checks UTF-8 (1007), answers
-close frames (RFC 6455 §5.5.1), rejects protocol errors picows lets through (1002), copies
-payloads before ``on_ws_frame`` returns, and reports ``on_close`` exactly once, last.
+`PicowsTransport` fills the gaps picows leaves to its user (see `picows_transport`). This
+module holds the connection's state, sending (with backpressure), closing (the close frame,
+the close timer, ``abort``), the receive hot path (a whole message in one frame, copied and
+delivered before ``on_ws_frame`` returns), and delivery to the listener, holding callbacks
+until ``open()`` returns and reporting ``on_close`` exactly once, last. Every other frame is
+handled by its base class `PicowsFrames` (`_picows_frames`): fragment reassembly within
+``max_size`` (1009), UTF-8 checks (1007), protocol errors picows lets through (1002), and
+close frames (RFC 6455 §5.5.1).
 
 Nothing here imports picows at run time: the opcodes arrive as class attributes of the
 subclass `picows_transport` builds when the first connection is opened.
@@ -12,15 +16,15 @@ subclass `picows_transport` builds when the first connection is opened.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from metis_env.api.closecodes import check_close
-from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
+from metis_env.api.errors import ConfigError, ConnectionClosedError
 from metis_env.api.logs import log_event, redacted_url
+from metis_env.api.transport._picows_frames import PicowsFrames, State, failure_close
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -30,32 +34,15 @@ __all__ = ["PicowsTransport", "State"]
 
 logger = logging.getLogger("metis_env.api.transport.picows_transport")
 
-
-class State(enum.IntEnum):
-    """Where one picows connection stands (the handshake is done before it exists)."""
-
-    OPEN = 1  # messages flow both ways
-    CLOSING = 2  # a close frame was sent (or abort() called); waiting for TCP to end
-    CLOSED = 3  # the TCP connection is gone; on_close is delivered (or held, see _held)
-
-
 _OPEN = State.OPEN  # one global lookup on the hot path instead of two
 
 
-class PicowsTransport:
+class PicowsTransport(PicowsFrames):
     """One open connection over picows; also its picows listener.
 
     The class picows drives is built at first use by `_listener_class` (this class plus
     ``picows.WSListener``), so importing this module never imports picows.
     """
-
-    # picows opcodes, bound by `_listener_class` (class attributes: one lookup, no import here).
-    _TEXT: ClassVar[Any]
-    _BINARY: ClassVar[Any]
-    _CONTINUATION: ClassVar[Any]
-    _PONG: ClassVar[Any]
-    _CLOSE: ClassVar[Any]
-    _CLOSE_CODE: ClassVar[Any]
 
     def __init__(self, request: OpenRequest, listener: TransportListener) -> None:
         self._request = request
@@ -241,22 +228,6 @@ class PicowsTransport:
             return
         self._on_other_frame(op, frame)
 
-    def _on_other_frame(self, op: Any, frame: picows.WSFrame) -> None:
-        if op is self._TEXT or op is self._BINARY:
-            if self._frag_text is not None:
-                self._fail(1002, "new data frame inside a fragmented message (RFC 6455 §5.4)")
-            else:
-                self._frag_text = op is self._TEXT
-                self._frag_parts = [frame.get_payload_as_bytes()]
-                self._frag_size = frame.payload_size
-        elif op is self._CONTINUATION:
-            self._on_continuation(frame)
-        elif op is self._PONG:
-            self._emit(self._listener.on_pong, frame.get_payload_as_bytes())
-        elif op is self._CLOSE:
-            self._on_close_frame(frame)
-        # PING: answered by picows itself (enable_auto_pong) and never passed here.
-
     def on_ws_disconnected(self, transport: picows.WSTransport) -> None:
         """The TCP connection is gone: report on_close, once, last."""
         if self._state is State.CLOSED:
@@ -267,7 +238,7 @@ class PicowsTransport:
         self.state = State.CLOSED
         self._frag_parts = []
         self._wake_senders()  # they will see CLOSED
-        code, reason = self._close_rcvd or _failure_close(transport)
+        code, reason = self._close_rcvd or failure_close(transport)
         error = self._close_error(transport)
         # picows re-raises a parser error (even one after the closing handshake) from
         # wait_disconnected(); we report ours through on_close, so retrieve picows' lest
@@ -284,67 +255,7 @@ class PicowsTransport:
         """picows' write buffer drained below its low-water mark: release sends."""
         self._wake_senders()
 
-    # -- receive helpers -----------------------------------------------------------------------
-
-    def _on_continuation(self, frame: picows.WSFrame) -> None:
-        if self._frag_text is None:
-            self._fail(1002, "continuation frame without a message to continue (RFC 6455 §5.4)")
-            return
-        size = self._frag_size + frame.payload_size
-        if self._max_size is not None and size > self._max_size:
-            self._fail(1009, f"message too big: over {self._max_size} bytes")
-            return
-        self._frag_parts.append(frame.get_payload_as_bytes())
-        self._frag_size = size
-        if not frame.fin:
-            return
-        payload = b"".join(self._frag_parts)
-        is_text = self._frag_text
-        self._frag_text, self._frag_parts, self._frag_size = None, [], 0
-        if not is_text:
-            self._deliver(payload)
-            return
-        try:
-            text = payload.decode("utf-8")
-        except UnicodeDecodeError:
-            self._fail(1007, "invalid UTF-8 in a text message")
-            return
-        self._deliver(text)
-
-    def _after_close_sent(self, transport: picows.WSTransport, frame: picows.WSFrame) -> None:
-        if self._state is State.OPEN:
-            self._adopt_picows_failure(transport)
-        # §5.5.1: after a close frame was sent, data is discarded; the peer's close counts.
-        if frame.msg_type is self._CLOSE:
-            self._on_close_frame(frame)
-
-    def _on_close_frame(self, frame: picows.WSFrame) -> None:
-        # picows already rejected a 1-byte payload, bad UTF-8 in the reason, and codes below
-        # 3000 outside its list; its list still admits 0 and 1006, and nothing bounds 5000+.
-        payload = frame.get_payload_as_bytes()
-        if not payload:
-            code, reason = 1005, ""  # §7.1.5: no status code in the close frame
-        else:
-            code = int.from_bytes(payload[:2], "big")
-            if code < 1000 or code == 1006 or code >= 5000:
-                self._fail(1002, f"invalid close code {code} (RFC 6455 §7.4)")
-                return
-            reason = payload[2:].decode("utf-8", "replace")
-        if self._close_rcvd is None:
-            self._close_rcvd = (code, reason)
-        if self._state is State.OPEN:
-            # §5.5.1: answer with a close frame, echoing the peer's payload.
-            assert self._ws is not None
-            if payload:
-                self._ws.send_close(self._CLOSE_CODE(code), payload[2:])
-            else:
-                self._ws.send(self._CLOSE, b"")
-            self._close_sent = True
-            self._closing()
-        # §7.1.1: the server closes TCP first; the close timer bounds our wait.
-
-    def _deliver(self, data: str | bytes) -> None:
-        self._emit(self._listener.on_message, data)
+    # -- delivery to the listener --------------------------------------------------------------
 
     def _emit(self, callback: Callable[..., None], *args: Any) -> None:
         if self._held is not None:
@@ -393,21 +304,6 @@ class PicowsTransport:
 
     # -- closing -------------------------------------------------------------------------------
 
-    def _adopt_picows_failure(self, transport: picows.WSTransport) -> None:
-        """picows failed the connection itself (a parser error) and sent a close frame."""
-        self._error = _picows_failure(transport, self._max_size)
-        self._closing()
-
-    def _fail(self, code: int, reason: str, error: BaseException | None = None) -> None:
-        """Fail the connection (§7.1.7): close frame with ``code``, then the closing wait."""
-        if self._state is not State.OPEN:
-            return
-        if error is None:
-            error = _failure(code, reason, self._max_size)
-        self._error = error
-        self._frag_text, self._frag_parts = None, []
-        self._send_close(code, reason)
-
     def _send_close(self, code: int, reason: str) -> None:
         assert self._ws is not None
         self._ws.send_close(self._CLOSE_CODE(code), reason.encode())
@@ -432,19 +328,6 @@ class PicowsTransport:
             )
         assert self._ws is not None
         self._ws.disconnect(graceful=False)
-
-    def _close_error(self, transport: picows.WSTransport) -> BaseException | None:
-        if self._error is not None:
-            return self._error
-        handshake = transport.close_handshake
-        if not self._close_sent and handshake is not None and handshake.sent is not None:
-            # picows failed the connection itself (a parser error) and sent this close frame.
-            return _picows_failure(transport, self._max_size)
-        if self._close_rcvd is None and not self._aborted:
-            return ConnectionClosedError(
-                "The connection was lost without a close frame (1006)", url=self._request.url
-            )
-        return None
 
     async def _ready_to_send(self) -> picows.WSTransport:
         """Wait while writing is paused; raise unless the connection is open."""
@@ -475,39 +358,6 @@ class PicowsTransport:
             code=code,
             reason=reason,
         )
-
-
-def _failure(code: int, reason: str, max_size: int | None) -> BaseException:
-    if code == 1009:
-        return MessageTooBigError(
-            f"Incoming message exceeds max_size ({max_size} bytes); closed with 1009: {reason}"
-        )
-    return ConnectionClosedError(
-        f"Failed the connection with {code}: {reason}", code=code, reason=reason
-    )
-
-
-def _picows_failure(transport: picows.WSTransport, max_size: int | None) -> BaseException:
-    handshake = transport.close_handshake
-    sent = handshake.sent if handshake is not None else None
-    if sent is None:
-        return _failure(1002, "protocol error", max_size)
-    return _failure(int(sent.code.value), sent.reason, max_size)
-
-
-# Close codes an endpoint sends when it fails the connection (RFC 6455 §7.4.1).
-_FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
-
-def _failure_close(transport: picows.WSTransport) -> tuple[int, str]:
-    """The code to report when no close frame came back: the one the connection was failed
-    with (by us or by picows' parser) in preference to 1006, as the websockets transport
-    does, so a bad frame closes with the same code and the same reconnect verdict on both."""
-    handshake = transport.close_handshake
-    sent = handshake.sent if handshake is not None else None
-    if sent is not None and int(sent.code.value) in _FAILURE_CODES:
-        return int(sent.code.value), sent.reason
-    return 1006, ""
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
