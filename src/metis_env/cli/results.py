@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from metis_env.cli.ui import status_text, task_json
-from metis_env.runtime import Problem, SessionResult, TaskRecord
+from metis_env.runtime import Problem, ProblemList, SessionResult, TaskRecord
 
 __all__ = [
     "CheckReport",
@@ -287,7 +287,7 @@ class ListReport:
 
 
 @dataclass
-class CheckReport:
+class CheckReport(ProblemList):
     """The result of ``metis-env check``: every problem, with its file."""
 
     root: Path
@@ -295,16 +295,6 @@ class CheckReport:
     targets: int
     configs: int
     problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems of severity ``error``."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems of severity ``warning``."""
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def exit_code(self) -> int:

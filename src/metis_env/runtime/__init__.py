@@ -33,7 +33,7 @@ from metis_env.runtime.loader import (
     load_environment,
     load_environments,
 )
-from metis_env.runtime.problems import Problem, Severity
+from metis_env.runtime.problems import Problem, ProblemList, Severity
 from metis_env.runtime.records import (
     OutputRecord,
     OutputSource,
@@ -71,6 +71,7 @@ __all__ = [
     "OutputSink",
     "OutputSource",
     "Problem",
+    "ProblemList",
     "Session",
     "SessionInfo",
     "SessionResult",

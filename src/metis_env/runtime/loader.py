@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from metis_env.api.errors import ConfigError
 from metis_env.runtime.configs import ConfigsLoad, load_configs
-from metis_env.runtime.problems import Problem
+from metis_env.runtime.problems import Problem, ProblemList
 from metis_env.schema import TargetEnvSchema, TargetSchema
 
 __all__ = [
@@ -114,26 +114,11 @@ class LoadedEnvironment:
 
 
 @dataclass
-class LoadReport:
+class LoadReport(ProblemList):
     """What `load_environments` found: the environments that loaded and every problem."""
 
     environments: dict[str, LoadedEnvironment] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that made something be skipped."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems that skipped nothing."""
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error."""
-        return not self.errors
 
 
 def _root_package() -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["Problem", "Severity"]
+__all__ = ["Problem", "ProblemList", "Severity"]
 
 #: ``error``: something was skipped (an environment, a target, the configs); ``warning``:
 #: everything still loads but looks wrong (no targets, a duplicate config id).
@@ -23,3 +23,24 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+class ProblemList:
+    """Mixin for results that carry ``problems``: the errors, the warnings, and whether ok."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that made something be skipped."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that skipped nothing."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return not self.errors
