@@ -3,12 +3,15 @@
 * `MS`: one tick of test time, scaled by ``METIS_TEST_MS`` on slow machines.
 * `transport_name`: parametrises a test over both transports (modules opt in with
   ``pytestmark = pytest.mark.usefixtures("transport_name")``).
+* `all_logs`: every log record of every logger at DEBUG, rendered in full (message,
+  traceback, args and the structured ``metis`` fields), for "no secret in any output" tests.
 * `write_env`: writes a small environment folder into ``tmp_path``; modules imported from
   environment folders are forgotten after every test.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import textwrap
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import metis_env.api.transport as transport_module
+from log_capture import LogCapture
 from metis_env.runtime import PACKAGE_ROOT
 
 #: One "tick" of test time in seconds; raise METIS_TEST_MS on slow machines.
@@ -55,3 +59,18 @@ def _forget_loaded_modules() -> Iterator[None]:
     yield
     for name in [n for n in sys.modules if n == PACKAGE_ROOT or n.startswith(PACKAGE_ROOT + ".")]:
         del sys.modules[name]
+
+
+@pytest.fixture
+def all_logs() -> Iterator[LogCapture]:
+    """Capture every log record at DEBUG for the duration of the test."""
+    handler = LogCapture()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fault_helpers import COUNTS, LIMIT, EventLog, client
 
+from log_capture import LogCapture
 from metis_env.api import EVENT_TYPES, HandshakeError, WebSocketApi
 from metis_env.simulator import Simulator
 
@@ -22,36 +21,6 @@ API_KEY = "ak-1234567890-SECRET"
 HEADER_KEY = "hk-abcdefabcdef-SECRET"
 QUERY_TOKEN = "qt-5555666677778888-SECRET"
 SECRETS = (TOKEN, API_KEY, HEADER_KEY, QUERY_TOKEN)
-#: Loggers of the test's own server: it must see the secrets (they are its credentials).
-SERVER_SIDE = ("websockets.server", "metis_env.simulator")
-
-
-class AllRecords(logging.Handler):
-    """Every record of every logger at DEBUG, the server's own excepted, fully rendered."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.texts: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name.startswith(SERVER_SIDE):
-            return
-        self.texts.append(logging.Formatter().format(record))  # message + any traceback
-        self.texts.append(repr(record.args) + repr(record.__dict__.get("metis")))
-
-
-@pytest.fixture
-def records() -> Iterator[AllRecords]:
-    handler = AllRecords()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def renderings(error: BaseException) -> list[str]:
@@ -67,7 +36,7 @@ def renderings(error: BaseException) -> list[str]:
     return out
 
 
-async def test_no_secret_in_logs_errors_events_or_reprs(records: AllRecords) -> None:
+async def test_no_secret_in_logs_errors_events_or_reprs(all_logs: LogCapture) -> None:
     """connect, send, drop, reconnect, 401, manual retry, disconnect: the secrets never show."""
     config = {
         "host": "127.0.0.1",
@@ -113,12 +82,12 @@ async def test_no_secret_in_logs_errors_events_or_reprs(records: AllRecords) -> 
     assert len(errors) >= 4  # lost connection, the 401 (event and handle), the give-up cause
     for error in errors:
         outputs += renderings(error)
-    everything = "\n".join(records.texts + outputs)
+    everything = "\n".join(all_logs.texts + outputs)
     assert "access_token=***" in everything  # the URL is shown, redacted
     leaked = [s for s in SECRETS if s in everything]
     assert leaked == []
     assert ws.options.extra["apiKey"] == API_KEY  # still there for the script that needs it
-    COUNTS["outputs checked for secrets"] += len(records.texts) + len(outputs)
+    COUNTS["outputs checked for secrets"] += len(all_logs.texts) + len(outputs)
 
 
 async def test_max_message_size_is_one_mib_by_default_and_enforced() -> None:

@@ -3,51 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import Any
 
 import pytest
 from feature_servers import LIMIT, client, ignore, ws_server
 
+from log_capture import LogCapture
 from metis_env.api import ErrorEvent, WebSocketApi, WebSocketApiOptions
 from metis_env.api.logs import redacted_url
 
 SECRET = "s3cr3t-Value-7781"
-
-
-class Everything(logging.Handler):
-    """Keeps every record of every logger (the test server's own excepted)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if not record.name.startswith("websockets.server"):
-            self.records.append(record)
-
-    def text(self) -> str:
-        fmt = logging.Formatter("%(name)s %(levelname)s %(message)s")
-        parts = []
-        for r in self.records:
-            parts.append(fmt.format(r))
-            parts.append(repr(r.args))
-            parts.append(repr(getattr(r, "metis", None)))
-        return "\n".join(parts)
-
-
-@pytest.fixture
-def captured() -> Any:
-    handler = Everything()
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old)
 
 
 def test_redacted_url_hides_secret_query_values_and_passwords() -> None:
@@ -64,7 +28,7 @@ async def refuse_401(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
 
 
 async def test_a_secret_never_appears_in_logs_errors_or_reprs(
-    captured: Everything, transport_name: str
+    all_logs: LogCapture, transport_name: str
 ) -> None:
     """DEBUG logs of every logger, error texts and reprs, stats: the secret is never shown."""
     outputs: list[str] = []
@@ -121,7 +85,7 @@ async def test_a_secret_never_appears_in_logs_errors_or_reprs(
     assert len(errors) >= 4
     assert any("401" in str(e) for e in errors)
     assert any(isinstance(e, TimeoutError) for e in errors)
-    log_text = captured.text()
+    log_text = all_logs.text()
     assert "token=***" in log_text  # the URL is logged, redacted
     if transport_name == "websockets":  # it logs the upgrade request at DEBUG, redacted
         assert "Authorization: ***" in log_text
@@ -130,7 +94,7 @@ async def test_a_secret_never_appears_in_logs_errors_or_reprs(
     assert "token=***" in repr(ws2)
 
 
-async def test_error_event_and_close_texts_use_the_redacted_url(captured: Everything) -> None:
+async def test_error_event_and_close_texts_use_the_redacted_url(all_logs: LogCapture) -> None:
     """A connection lost in use reports the URL with the token hidden."""
     async with ws_server(ignore) as srv:
         ws = client(srv.port, query=f"token={SECRET}&x=1", auto_reconnect=True)
@@ -144,4 +108,4 @@ async def test_error_event_and_close_texts_use_the_redacted_url(captured: Everyt
         await ws.disconnect()
         texts = [str(e.error) for e in seen]
         assert texts and all(SECRET not in t for t in texts)
-        assert SECRET not in captured.text()
+        assert SECRET not in all_logs.text()
