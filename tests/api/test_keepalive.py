@@ -10,6 +10,7 @@ from api_servers import Server, ws_server
 from websockets.asyncio.server import ServerConnection
 
 from metis_env.api import WebSocketApi
+from metis_env.api.clock import AsyncioClock
 
 pytestmark = pytest.mark.usefixtures("transport_name")
 
@@ -96,9 +97,22 @@ async def test_keepalive_drop_triggers_a_reconnect() -> None:
 
 
 async def test_zero_interval_disables_keepalive() -> None:
-    """keepAliveInterval 0: no keepalive task at all."""
+    """keepAliveInterval 0: no keepalive timer ever runs (the clock is never asked to sleep)."""
+
+    class CountingClock(AsyncioClock):
+        def __init__(self) -> None:
+            self.sleeps: list[float] = []
+
+        async def sleep(self, seconds: float) -> None:
+            self.sleeps.append(seconds)
+            await super().sleep(seconds)
+
+    clock = CountingClock()
     async with ws_server() as srv:
-        ws = WebSocketApi(host="127.0.0.1", port=srv.port, keep_alive_interval=0)
+        ws = WebSocketApi(host="127.0.0.1", port=srv.port, keep_alive_interval=0, clock=clock)
         await ws.connect()
-        assert ws._keepalive is None
+        reply = ws.wait_for(lambda _d: True, timeout=None)
+        await ws.send("x")
+        await reply
+        assert clock.sleeps == []
         await ws.disconnect()

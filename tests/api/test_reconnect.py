@@ -121,7 +121,7 @@ async def test_max_reconnect_attempts_gives_up_with_reconnect_failed() -> None:
     await asyncio.wait_for(failed.wait(), 5)
     assert gave_up[0].attempts == 1
     assert "1 reconnect attempts failed" in gave_up[0].reason
-    assert ws._reconnector._timer is None
+    assert ws.reconnect_attempt_count == 0
 
 
 async def _close_1008(server: Server, conn: ServerConnection) -> None:
@@ -167,5 +167,5 @@ async def test_connect_during_a_scheduled_reconnect_connects_now() -> None:
         srv.connections[0].transport.abort()
         await asyncio.wait_for(closed.wait(), 3)
         await asyncio.wait_for(ws.connect(), 3)
-        assert ws.is_connected and ws._reconnector._timer is None
+        assert ws.is_connected and ws.reconnect_attempt_count == 0
         await ws.disconnect()

@@ -85,7 +85,7 @@ async def test_connect_to_a_closed_port_fails_clearly_and_starts_no_loop() -> No
         await asyncio.wait_for(ws.connect(), LIMIT)
     await asyncio.sleep(0.3)  # longer than the reconnect delay: nothing may follow
     assert log.entries == FAILED_REFUSED
-    assert ws.state is WebSocketApi.CLOSED and ws._reconnector._timer is None
+    assert ws.state is WebSocketApi.CLOSED and ws.reconnect_attempt_count == 0
     COUNTS["faults survived"] += 1
 
 
@@ -141,7 +141,7 @@ async def test_handshake_refused_with_auth_status_gives_up(status: int) -> None:
         ]
         assert log.reasons == [f"the server answered the handshake with HTTP {status}"]
         assert len(sim.handshake_headers) == 2  # the first connect and the one retry
-        assert ws.state is WebSocketApi.CLOSED and ws._reconnector._timer is None
+        assert ws.state is WebSocketApi.CLOSED and ws.reconnect_attempt_count == 0
         with pytest.raises(HandshakeError, match=str(status)):  # a manual connect() reports it
             await asyncio.wait_for(ws.connect(), LIMIT)
         COUNTS["faults survived"] += 1

@@ -240,8 +240,13 @@ class ClosedError(WebSocketError):
     """Raised when the operation needs a client you already closed or disposed of."""
 
 
-class MessageTooBigError(WebSocketError):
+class MessageTooBigError(ConnectionClosedError):
     """Raised when a message exceeds maxMessageSize (incoming: the peer is closed with 1009)."""
+
+    def __init__(
+        self, message: str, *, url: str | None = None, code: int = 1009, reason: str = ""
+    ) -> None:
+        super().__init__(message, url=url, code=code, reason=reason)
 
 
 class RequestTimeoutError(WebSocketError, TimeoutError):

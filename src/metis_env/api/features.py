@@ -1,54 +1,59 @@
-"""What `WebSocketApi` grew beyond the original, wired to the client in one place.
+"""What `WebSocketApi` grew beyond the original, attached to the driver in one place.
 
-The client tells `Features` about every incoming message, every open (after the user's open
-hooks), every close and every ``disconnect()``; `Features` passes each signal on to request
-matching (`requests`), waiting and iterating (`waiting`) and subscriptions (`subscriptions`),
-in a fixed order. Using these internal calls rather than event listeners means a script's
-``clear_event_listeners()`` can never break a pending request or a subscription.
+The driver tells `Features` about every incoming message, every open (after the user's open
+hooks), every close, every stop and every ``disconnect()``; `Features` passes each signal on
+to request matching (`requests`), waiting and iterating (`waiting`) and subscriptions
+(`subscriptions`), in a fixed order. Each of them is built with the client's `Port` and
+never sees the client itself; using these internal calls rather than event listeners means a
+script's ``clear_event_listeners()`` can never break a pending request or a subscription.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from metis_env.api.events import MessageEvent
+from metis_env.api.port import Port
 from metis_env.api.requests import Requests
 from metis_env.api.subscriptions import Subscriptions
 from metis_env.api.waiting import Inbox
-
-if TYPE_CHECKING:
-    from metis_env.api.websocket import WebSocketApi
 
 __all__ = ["Features"]
 
 
 class Features:
-    """Request/response, waiting, streams and subscriptions of one client."""
+    """Request/response, waiting, streams and subscriptions of one client (a `Feature`)."""
 
     __slots__ = ("inbox", "requests", "subscriptions")
 
-    def __init__(self, client: WebSocketApi) -> None:
-        self.requests = Requests(client)
-        self.inbox = Inbox(client)
-        self.subscriptions = Subscriptions(client)
+    def __init__(self, port: Port) -> None:
+        self.requests = Requests(port)
+        self.inbox = Inbox(port)
+        self.subscriptions = Subscriptions(port)
 
     def on_message(self, event: MessageEvent) -> None:
         """A message arrived (before the ``message`` listeners run)."""
-        if self.requests._tables:
-            self.requests.on_message(event)
+        requests = self.requests
+        if requests.in_flight:
+            requests.on_message(event)
         inbox = self.inbox
         if inbox.waiters or inbox.streams is not None:
             inbox.on_message(event)
 
-    async def on_open(self, conn: object) -> None:
+    async def on_open(self, link: object) -> None:
         """After the open hooks, before the queue: replay subscriptions, then re-send requests."""
-        await self.subscriptions.on_open(conn)
+        self.subscriptions.on_open(link)
         self.requests.on_open()
 
     def on_close(self, code: int, manual: bool) -> None:
-        """An open connection closed (``manual``: by ``disconnect()`` or not wanted)."""
+        """The live link closed (``manual``: by ``disconnect()`` or a failed open hook)."""
         self.subscriptions.on_close()
         self.requests.on_close(code, manual)
+
+    def on_stopped(self, error: BaseException) -> None:
+        """The client will not reconnect: pending requests, waits and streams end."""
+        self.requests.on_stopped(error)
+        self.inbox.on_stopped(error)
 
     def on_disconnect(self) -> None:
         """``disconnect()`` was called."""

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Hashable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from metis_env.api.codec import encode
 from metis_env.api.errors import (
@@ -40,9 +40,7 @@ from metis_env.api.errors import (
 from metis_env.api.events import MessageEvent
 from metis_env.api.handles import Handle, new_handle, settle
 from metis_env.api.logs import log_event
-
-if TYPE_CHECKING:
-    from metis_env.api.websocket import WebSocketApi
+from metis_env.api.port import Port
 
 __all__ = ["Correlation", "Requests", "check_timeout"]
 
@@ -112,10 +110,11 @@ class _Pending:
 class Requests:
     """The pending requests of one client, by correlation and id."""
 
-    def __init__(self, client: WebSocketApi) -> None:
-        self._client = client
-        # correlation -> id -> pending request; dicts keep the order the requests were made.
-        self._tables: dict[Correlation, dict[Hashable, _Pending]] = {}
+    def __init__(self, port: Port) -> None:
+        self._port = port
+        # correlation -> id -> pending request (empty when none waits); dicts keep the
+        # order the requests were made.
+        self.tables: dict[Correlation, dict[Hashable, _Pending]] = {}
         self.timed_out = 0
         self.completed = 0
         self.failed = 0
@@ -123,7 +122,7 @@ class Requests:
     @property
     def in_flight(self) -> int:
         """How many requests wait for a reply."""
-        return sum(len(table) for table in self._tables.values())
+        return sum(len(table) for table in self.tables.values())
 
     def request(
         self,
@@ -137,12 +136,12 @@ class Requests:
         timeout = check_timeout("timeout", timeout)
         cid, message = self._correlate(message, correlation)
         payload = encode(message)  # EncodeError (a TypeError) for what JSON cannot hold
-        table = self._tables.get(correlation, {})
+        table = self.tables.get(correlation, {})
         if cid in table:
             raise ConfigError(
                 _label(correlation), cid, "is already used by a pending request; ids must be unique"
             )
-        self._tables[correlation] = table
+        self.tables[correlation] = table
         handle: Handle[Any] = new_handle("request()")
         pending = _Pending(cid, correlation, payload, handle, timeout, resend_on_reconnect)
         table[cid] = pending
@@ -180,7 +179,7 @@ class Requests:
         return cid, message
 
     def _send(self, pending: _Pending) -> None:
-        send = self._client.send(pending.payload)
+        send = self._port.send(pending.payload)
         pending.send = send
 
         def sent(done: asyncio.Future[Any]) -> None:
@@ -198,29 +197,29 @@ class Requests:
             settle(pending.handle, error)
 
     def _forget(self, pending: _Pending) -> None:
-        table = self._tables.get(pending.correlation)
+        table = self.tables.get(pending.correlation)
         if table is not None and table.get(pending.cid) is pending:
             del table[pending.cid]
             if not table:
-                del self._tables[pending.correlation]
+                del self.tables[pending.correlation]
         if pending.timer is not None and pending.timer is not asyncio.current_task():
             pending.timer.cancel()
         pending.timer = None
 
     async def _expire(self, pending: _Pending) -> None:
         assert pending.timeout is not None
-        await self._client._clock.sleep(pending.timeout / 1000)
+        await self._port.clock.sleep(pending.timeout / 1000)
         if pending.handle.done():
             return
         ms = f"{pending.timeout:g}"
         label = _label(pending.correlation)
-        client = self._client
+        port = self._port
         self.timed_out += 1
         log_event(
             logger,
             logging.INFO,
             "request.timeout",
-            client.url,
+            port.url,
             "request %s=%r got no reply within %s ms",
             label,
             pending.cid,
@@ -233,7 +232,7 @@ class Requests:
             RequestTimeoutError(
                 f"Request timed out: no reply with {label}={pending.cid!r} within {ms} ms "
                 f"(check that the server copies {label!r} into its reply, or raise timeout=)",
-                url=client.redacted_url,
+                url=port.url,
             ),
         )
 
@@ -241,10 +240,10 @@ class Requests:
 
     def on_message(self, event: MessageEvent) -> None:
         """Resolve the request this message answers, if any."""
-        if not self._tables:
+        if not self.tables:
             return
         data = event.data
-        for correlation, table in list(self._tables.items()):
+        for correlation, table in list(self.tables.items()):
             if isinstance(correlation, str):
                 cid = data.get(correlation) if isinstance(data, dict) else None
             else:
@@ -262,14 +261,14 @@ class Requests:
 
     def on_open(self) -> None:
         """Send again the requests kept across a reconnect (in the order they were made)."""
-        for table in list(self._tables.values()):
+        for table in list(self.tables.values()):
             for pending in list(table.values()):
                 if pending.send is None and not pending.handle.done():
                     log_event(
                         logger,
                         logging.DEBUG,
                         "request.resend",
-                        self._client.url,
+                        self._port.url,
                         "re-sending request %r after a reconnect",
                         pending.cid,
                         correlation_id=str(pending.cid),
@@ -278,9 +277,9 @@ class Requests:
 
     def on_close(self, code: int, manual: bool) -> None:
         """The connection closed: fail (or keep for re-sending) the requests it carried."""
-        client = self._client
-        keep = not manual and client.auto_reconnect
-        for table in list(self._tables.values()):
+        port = self._port
+        keep = not manual and port.auto_reconnect
+        for table in list(self.tables.values()):
             for pending in list(table.values()):
                 if not pending.sent():
                     continue  # still queued: it goes out with the queue (or fails with it)
@@ -291,23 +290,30 @@ class Requests:
                     pending,
                     ConnectionClosedError(
                         f"Request {_label(pending.correlation)}={pending.cid!r} failed: the "
-                        f"connection to {client.redacted_url} closed (code {code}) before its "
+                        f"connection to {port.url} closed (code {code}) before its "
                         "reply arrived (pass resend_on_reconnect=True to send it again)",
-                        url=client.redacted_url,
+                        url=port.url,
                         code=code,
                     ),
                 )
 
+    def on_stopped(self, error: BaseException) -> None:
+        """The client will not reconnect: requests kept for re-sending fail with ``error``."""
+        for table in list(self.tables.values()):
+            for pending in list(table.values()):
+                if pending.send is None:
+                    self._fail(pending, error)
+
     def on_disconnect(self) -> None:
         """``disconnect()`` was called: every pending request fails at once."""
-        client = self._client
-        for table in list(self._tables.values()):
+        port = self._port
+        for table in list(self.tables.values()):
             for pending in list(table.values()):
                 self._fail(
                     pending,
                     ClosedError(
                         f"Request {_label(pending.correlation)}={pending.cid!r} abandoned: "
                         "disconnect() was called before its reply arrived",
-                        url=client.redacted_url,
+                        url=port.url,
                     ),
                 )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["ClientStats"]
+__all__ = ["ClientStats", "wire_len"]
+
+
+def wire_len(data: str | bytes) -> int:
+    """Bytes ``data`` takes on the wire: UTF-8 for text (ASCII needs no encoding to count)."""
+    if type(data) is str and not data.isascii():
+        return len(data.encode("utf-8"))
+    return len(data)
 
 
 class ClientStats:
@@ -39,11 +46,11 @@ class ClientStats:
 
     def count_in(self, data: str | bytes) -> None:
         self.messages_in += 1
-        self.bytes_in += len(data)
+        self.bytes_in += wire_len(data)
 
     def count_out(self, data: str | bytes) -> None:
         self.messages_out += 1
-        self.bytes_out += len(data)
+        self.bytes_out += wire_len(data)
 
     def rtt(self, seconds: float) -> None:
         self.last_rtt_ms = round(seconds * 1000, 3)

@@ -26,15 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from metis_env.api.codec import encode
 from metis_env.api.handles import done_handle, settle
 from metis_env.api.logs import log_event
+from metis_env.api.port import Port
 from metis_env.api.secrets import redact_mapping
-
-if TYPE_CHECKING:
-    from metis_env.api.websocket import WebSocketApi
 
 __all__ = ["Subscription", "Subscriptions"]
 
@@ -83,8 +81,8 @@ class Subscription:
 class Subscriptions:
     """The subscriptions of one client, in the order they were made."""
 
-    def __init__(self, client: WebSocketApi) -> None:
-        self._client = client
+    def __init__(self, port: Port) -> None:
+        self._port = port
         self._subs: list[Subscription] = []
         # The connection the replay last ran on; sends to it go out at once.
         self._live: object | None = None
@@ -100,7 +98,7 @@ class Subscriptions:
         """See `WebSocketApi.subscribe`."""
         sub = Subscription(self, message, unsubscribe)
         self._subs.append(sub)
-        conn = self._client._conn
+        conn = self._port.live()
         if conn is not None and conn is self._live:
             self._send(sub._payload, conn, "subscribe")
             sub._sent_on = conn
@@ -112,7 +110,7 @@ class Subscriptions:
         sub._active = False
         if sub in self._subs:
             self._subs.remove(sub)
-        conn = self._client._conn
+        conn = self._port.live()
         in_force = conn is not None and sub._sent_on is conn
         sub._sent_on = None
         if not in_force or sub._unsubscribe_payload is None:
@@ -120,7 +118,7 @@ class Subscriptions:
         return self._send(sub._unsubscribe_payload, conn, "unsubscribe")
 
     def _send(self, payload: str | bytes, conn: object, what: str) -> asyncio.Future[None]:
-        handle = self._client.send(payload)
+        handle = self._port.send(payload)
         if handle.done():
             self._observe(handle, what)
             return handle
@@ -140,13 +138,13 @@ class Subscriptions:
                 logger,
                 logging.DEBUG,
                 "subscription.send_failed",
-                self._client.url,
+                self._port.url,
                 "a %s message was not sent: %s",
                 what,
                 error,
             )
 
-    async def on_open(self, conn: object) -> None:
+    def on_open(self, conn: object) -> None:
         """Replay every subscription, in order, on the connection that just opened."""
         self._live = conn
         subs = list(self._subs)
@@ -155,13 +153,13 @@ class Subscriptions:
                 logger,
                 logging.DEBUG,
                 "subscription.replay",
-                self._client.url,
+                self._port.url,
                 "replaying %d subscription(s)",
                 len(subs),
                 count=len(subs),
             )
         for sub in subs:
-            if self._client._conn is not conn:
+            if self._port.live() is not conn:
                 return
             if sub._active:
                 self._send(sub._payload, conn, "subscribe")
@@ -172,10 +170,5 @@ class Subscriptions:
         self._live = None
         if not self._unwritten:
             return
-        outbox = self._client._outbox
-        kept = [item for item in outbox.queue if item[1] not in self._unwritten]
-        dropped = [item[1] for item in outbox.queue if item[1] in self._unwritten]
-        outbox.replace_queue(kept)
-        for handle in dropped:
-            if handle is not None:
-                settle(handle)  # not sent: the next open replays what is still in force
+        for handle in self._port.withdraw(self._unwritten):
+            settle(handle)  # not sent: the next open replays what is still in force

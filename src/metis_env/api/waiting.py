@@ -30,16 +30,14 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from metis_env.api.errors import ClosedError, ConfigError, RequestTimeoutError
 from metis_env.api.events import MessageEvent
 from metis_env.api.handles import Handle, new_handle, settle
 from metis_env.api.logs import log_event
+from metis_env.api.port import Port
 from metis_env.api.requests import check_timeout
-
-if TYPE_CHECKING:
-    from metis_env.api.websocket import WebSocketApi
 
 __all__ = ["Inbox", "Match", "MessageStream", "matcher"]
 
@@ -151,12 +149,11 @@ class MessageStream:
             self.dropped += 1
             self._inbox.drops += 1
             if self.dropped == 1:
-                client = self._inbox.client
                 log_event(
                     logger,
                     logging.WARNING,
                     "messages.overflow",
-                    client.url,
+                    self._inbox.port.url,
                     "messages() buffer full (max_buffer=%d): dropping the oldest message; "
                     "consume faster or raise max_buffer",
                     self.max_buffer,
@@ -168,6 +165,12 @@ class MessageStream:
     def _end(self) -> None:
         self._ended = True
         self._ready.set()
+
+    def _fail(self, error: BaseException) -> None:
+        """End the iteration with ``error`` once the buffer is drained."""
+        if not self._ended:
+            self._error = error
+            self._end()
 
 
 class _Waiter:
@@ -182,8 +185,8 @@ class _Waiter:
 class Inbox:
     """The waiters and message streams of one client."""
 
-    def __init__(self, client: WebSocketApi) -> None:
-        self.client = client
+    def __init__(self, port: Port) -> None:
+        self.port = port
         # Pending wait_for() calls, in the order they were made.
         self.waiters: dict[Handle[Any], _Waiter] = {}
         # Open streams; weak, so a stream the script dropped stops costing anything.
@@ -230,7 +233,7 @@ class Inbox:
             waiter.timer = None
 
     async def _expire(self, handle: Handle[Any], timeout: float, what: str) -> None:
-        await self.client._clock.sleep(timeout / 1000)
+        await self.port.clock.sleep(timeout / 1000)
         if handle.done():
             return
         ms = f"{timeout:g}"
@@ -238,7 +241,7 @@ class Inbox:
             logger,
             logging.INFO,
             "wait.timeout",
-            self.client.url,
+            self.port.url,
             "wait_for(%s) got no matching message within %s ms",
             what,
             ms,
@@ -248,7 +251,7 @@ class Inbox:
             handle,
             RequestTimeoutError(
                 f"wait_for timed out: no message matching {what} within {ms} ms",
-                url=self.client.redacted_url,
+                url=self.port.url,
             ),
         )
 
@@ -272,6 +275,13 @@ class Inbox:
         for stream in list(self.streams or ()):
             stream._push(data)
 
+    def on_stopped(self, error: BaseException) -> None:
+        """The client will not reconnect: waiters and streams end with ``error``."""
+        for waiter in list(self.waiters.values()):
+            settle(waiter.handle, error)
+        for stream in list(self.streams or ()):
+            stream._fail(error)
+
     def on_disconnect(self) -> None:
         """``disconnect()``: waiters fail with `ClosedError`; streams end after their buffer."""
         for waiter in list(self.waiters.values()):
@@ -279,7 +289,7 @@ class Inbox:
                 waiter.handle,
                 ClosedError(
                     "wait_for abandoned: disconnect() was called before a matching message arrived",
-                    url=self.client.redacted_url,
+                    url=self.port.url,
                 ),
             )
         for stream in list(self.streams or ()):

@@ -14,53 +14,48 @@ import asyncio
 import logging
 import random as _random
 from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any
 
-from metis_env.api import connection as _ss
 from metis_env.api.clock import AsyncioClock, Clock
+from metis_env.api.closecodes import check_close
 from metis_env.api.codec import encode
-from metis_env.api.errors import (
-    EncodeError,
-    MetisEnvError,
-    NotConnectedError,
-)
-from metis_env.api.events import (
-    ErrorEvent,
-    Event,
-    EventEmitter,
-    Listener,
-)
-from metis_env.api.features import Features
-from metis_env.api.handles import Handle, failed_handle
-from metis_env.api.lifecycle import ConnectionLifecycle, OnOpen, opening_conn
-from metis_env.api.logs import log_event
+from metis_env.api.core import inputs as inp
+from metis_env.api.core.states import Open
+from metis_env.api.driver import Driver, OnOpen, opening_link
+from metis_env.api.errors import EncodeError, MetisEnvError, NotConnectedError
+from metis_env.api.events import Listener
+from metis_env.api.handles import Handle, failed_handle, new_handle
+from metis_env.api.logs import redacted_url
 from metis_env.api.options import WebSocketApiOptions
-from metis_env.api.outbox import Outbox
-from metis_env.api.patterns import PatternMethods
-from metis_env.api.reconnect import Reconnector
+from metis_env.api.requests import Correlation
 from metis_env.api.state import ReadyState
-from metis_env.api.stats import ClientStats
+from metis_env.api.stats import wire_len
+from metis_env.api.subscriptions import Subscription
 from metis_env.api.tracking import register_client
 from metis_env.api.transport import Connector
+from metis_env.api.waiting import Match, MessageStream
 
 __all__ = ["WebSocketApi"]
-
-_OPEN = ReadyState.OPEN
 
 logger = logging.getLogger("metis_env.api")
 
 
-class WebSocketApi(ConnectionLifecycle, PatternMethods):
+class WebSocketApi:
     """A WebSocket client configured from ``configs.json`` that stays up.
+
+    Use it as ``async with WebSocketApi.from_config(cfg) as ws:`` (connects on entry,
+    disconnects on exit, also on error), or call `connect` and `disconnect` yourself.
 
     Args:
         options: a `WebSocketApiOptions`, or a mapping of config keys (camelCase as in
             ``configs.json``, or snake_case). Keyword arguments are merged over it.
         connector: the transport to use (default: chosen by the ``transport`` option).
-        clock: the source of time for keepalive and reconnect timers (tests inject one).
+        clock: the source of time for keepalive, reconnect and close timers (tests inject one).
         random: returns floats in [0, 1) for reconnect jitter (tests inject one).
         on_open: called (and awaited, if async) after every open, before subscriptions are
-            replayed and queued messages flushed; typical use: authenticate.
+            replayed and queued messages flushed; typical use: authenticate. When it raises,
+            the connection is closed and the ``connect()`` waiting for it fails.
         headers: like the ``headers`` option, or a callable returning them, evaluated before
             every attempt (token refresh).
 
@@ -73,6 +68,8 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
     CLOSING = ReadyState.CLOSING
     CLOSED = ReadyState.CLOSED
 
+    __slots__ = ("__weakref__", "_driver", "_options", "_url")
+
     def __init__(
         self,
         options: WebSocketApiOptions | Mapping[str, Any] | None = None,
@@ -84,10 +81,9 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
         on_open: OnOpen | None = None,
         **kwargs: Any,
     ) -> None:
-        headers = kwargs.get("headers")
-        self._headers_factory: Callable[[], Any] | None = None
-        if callable(headers):
-            self._headers_factory = kwargs.pop("headers")
+        headers_factory: Callable[[], Any] | None = None
+        if callable(kwargs.get("headers")):
+            headers_factory = kwargs.pop("headers")
         if isinstance(options, WebSocketApiOptions) and not kwargs:
             opts = options
         else:
@@ -97,48 +93,24 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
                 else (options if options is not None else {})
             )
             opts = WebSocketApiOptions.parse(base, **kwargs)
-        # Validated options (frozen).
+        # Validated options (frozen), and the URL every attempt connects to (fixed at
+        # construction, as in the original).
         self._options = opts
-        # The URL every attempt connects to (fixed at construction, as in the original).
         self._url = opts.url
-        # Transport; chosen lazily so a missing optional library fails at connect().
-        self._connector = connector
-        self._clock: Clock = clock or AsyncioClock()
-        self._events = EventEmitter(self._on_listener_error)
-        self._state = ReadyState.CLOSED
-        # The current connection (transport + its callbacks), or None.
-        self._conn: _ss.Connection | None = None
-        # The task running an opening handshake and opening phase, while one runs.
-        self._attempt: asyncio.Task[None] | None = None
-        # The connect() handle waiting for that attempt (None for a background reconnect).
-        self._attempt_handle: Handle[Any] | None = None
-        # The disconnect() handle while a closing handshake runs.
-        self._closing: Handle[Any] | None = None
-        # Whether the user wants a connection: set by connect(), cleared by disconnect().
-        self._wanted = False
-        self._on_open_hooks: list[OnOpen] = [on_open] if on_open is not None else []
-        self._stats = ClientStats()
-        self._outbox = Outbox(opts.max_queue_size, self._stats.count_out)
-        self._reconnector = Reconnector(self, opts, self._clock, random or _random.random)
-        self._keepalive: asyncio.Task[None] | None = None
-        self._in_listener_error = False
-        # The completed future every immediately-sent send() returns (created on first use).
-        self._done: asyncio.Future[None] | None = None
-        # Request/response, wait_for/messages, subscriptions (signalled by the hooks below).
-        self._features = Features(self)
-        if opts.reject_unauthorized is False:
-            log_event(
-                logger,
-                logging.WARNING,
-                "tls.unverified",
-                self._url,
-                "TLS certificate verification is disabled for %s (rejectUnauthorized: false); "
-                "use this only in development",
-                self.redacted_url,
-            )
+        # Runs the connection's state machine; owns links, timers, outbox and features.
+        self._driver = Driver(
+            self,
+            opts,
+            opts.url,
+            redacted_url(opts.url),
+            connector=connector,
+            clock=clock or AsyncioClock(),
+            random=random or _random.random,
+            headers_factory=headers_factory,
+        )
+        if on_open is not None:
+            self._driver.hooks.append(on_open)
         register_client(self)
-
-    # ------------------------------------------------------------------ construction
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None, **kwargs: Any) -> WebSocketApi:
@@ -154,8 +126,13 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
 
     @property
     def url(self) -> str:
-        """The URL this client connects to."""
+        """The URL this client connects to (secrets included: show `redacted_url`)."""
         return self._url
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL as shown in logs, errors and reprs: secret query values read ``***``."""
+        return self._driver.shown_url
 
     @property
     def options(self) -> WebSocketApiOptions:
@@ -165,18 +142,19 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
     @property
     def connection(self) -> object | None:
         """The transport library's connection object while connected (advanced use), else None."""
-        conn = self._conn
-        return conn.transport.raw if conn is not None and conn.transport is not None else None
+        link = self._driver.core.link
+        transport = getattr(link, "transport", None)
+        return transport.raw if transport is not None else None
 
     @property
     def state(self) -> ReadyState:
         """CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3)."""
-        return self._state
+        return self._driver.core.ready_state
 
     @property
     def is_connected(self) -> bool:
         """Whether the state is OPEN."""
-        return self._state is ReadyState.OPEN
+        return self._driver.core.ready_state is ReadyState.OPEN
 
     @property
     def connect_timeout(self) -> int:
@@ -196,7 +174,7 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
     @property
     def reconnect_attempt_count(self) -> int:
         """Reconnect attempts since the last successful open."""
-        return self._reconnector.attempts
+        return self._driver.core.attempts
 
     @property
     def queue_while_disconnected(self) -> bool:
@@ -206,51 +184,91 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
     @property
     def queued_message_count(self) -> int:
         """How many sends wait in the queue."""
-        return len(self._outbox.queue)
+        return len(self._driver.outbox.queue)
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """The active subscriptions, in replay order."""
+        return self._driver.features.subscriptions.active
 
     def __repr__(self) -> str:
-        return f"<WebSocketApi {self.redacted_url} {self._state.name}>"
+        return f"<WebSocketApi {self.redacted_url} {self.state.name}>"
+
+    # ------------------------------------------------------------------ connection
+
+    def connect(self) -> Handle[None]:
+        """Open the connection; returns a handle that completes when it is ready.
+
+        Ready means: open, open hooks done, subscriptions replayed, queued messages written.
+        Resolves at once when already open. A second call while a call's attempt is in
+        flight fails both, as the original does (§1.6 step 3): the earlier one with
+        ``Connection superseded by a new connect() call.``, this one with ``connect() called
+        while a connection attempt was already in progress.``. Differs: a call during a
+        background reconnect attempt, or while the connection is opening, joins it; a call
+        while closing waits for the close, then connects.
+        """
+        handle = new_handle("connect()")
+        self._driver.feed(inp.Connect(handle))
+        return handle
+
+    def disconnect(self, code: int = 1000, reason: str = "") -> Handle[None]:
+        """Close the connection and stop reconnecting; queued sends fail (``Send queue cleared.``).
+
+        Completes when the connection is closed, within ``closeTimeout`` (+0.5 s) even when
+        the peer never answers the close (then the TCP connection is aborted). Pending
+        requests and ``wait_for`` fail with `ClosedError`; ``messages()`` iterations end.
+
+        Raises:
+            ConfigError: ``code`` is not a close code an endpoint may send (1000-1003,
+                1007-1014, 3000-4999) or ``reason`` is longer than 123 UTF-8 bytes. Nothing
+                changes then (Differs: the original leaks an open socket here).
+        """
+        check_close(code, reason)
+        driver = self._driver
+        driver.outbox.clear_queue()
+        driver.features.on_disconnect()
+        handle = new_handle("disconnect()")
+        driver.feed(inp.Disconnect(handle, code, reason))
+        return handle
+
+    async def aclose(self) -> None:
+        """Same as ``await disconnect()``."""
+        await self.disconnect()
+
+    async def __aenter__(self) -> WebSocketApi:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
 
     # ------------------------------------------------------------------ listeners
 
     def add_event_listener(self, types: str | Iterable[str], listener: Listener) -> None:
         """Call ``listener(event)`` for each event of the given type(s); async listeners allowed."""
-        self._events.add(types, listener)
+        self._driver.events.add(types, listener)
 
     def remove_event_listener(self, type_: str, listener: Listener) -> None:
         """Remove every registration of ``listener`` for ``type_``."""
-        self._events.remove(type_, listener)
+        self._driver.events.remove(type_, listener)
 
     def clear_event_listeners(self, filter: Iterable[str] | None = None) -> int:
         """Remove all listeners, or those of the listed types; return how many were removed."""
-        return self._events.clear(filter)
+        return self._driver.events.clear(filter)
 
     def add_open_hook(self, hook: OnOpen) -> None:
-        """Run ``hook(client)`` after every open, before queued messages are flushed."""
-        self._on_open_hooks.append(hook)
+        """Run ``hook(client)`` after every open, before queued messages are flushed.
 
-    def _on_listener_error(self, exc: BaseException, event: Event) -> None:
-        log_event(
-            logger,
-            logging.WARNING,
-            "listener.error",
-            self._url,
-            "%s: a %r listener raised %s: %s",
-            self.redacted_url,
-            event.method,
-            type(exc).__name__,
-            exc,
-            exc_info=exc,
-            listener_event=event.method,
-            error=type(exc).__name__,
-        )
-        if self._in_listener_error or event.method in ("error", "activity"):
-            return  # a raising error/activity listener is logged, never re-emitted (no loops)
-        self._in_listener_error = True
-        try:
-            self._emit(ErrorEvent(exc))
-        finally:
-            self._in_listener_error = False
+        When a hook raises, the connection is closed (code 1000, reason ``open hook
+        failed``) and the ``connect()`` waiting for it fails with that exception; during a
+        background reconnect it counts as a failed attempt.
+        """
+        self._driver.hooks.append(hook)
 
     # ------------------------------------------------------------------ sending
 
@@ -269,31 +287,26 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
                 payload = encode(data)
             except EncodeError as exc:
                 return failed_handle("send()", exc)
-        conn = self._conn
-        if self._state is _OPEN and conn is not None and conn.transport is not None:
-            if self._attempt is None or opening_conn.get() is conn:
-                outbox = self._outbox
-                try:
-                    if outbox.backlog or not conn.transport.try_send(payload):
-                        return outbox.write(conn.transport, payload) or self._sent_now()
-                except MetisEnvError as exc:
-                    return failed_handle("send()", exc)
-                stats = self._stats
-                stats.messages_out += 1
-                stats.bytes_out += len(payload)
-                return self._sent_now()
-            return self._outbox.enqueue(payload, bounded=False)  # opening: keep the order
+        driver = self._driver
+        core = driver.core
+        link = core.link
+        if link is not None:  # opening or open
+            outbox = driver.outbox
+            if type(core.state) is not Open and opening_link.get() is not link:
+                return outbox.enqueue(payload, bounded=False)  # opening: keep the order
+            transport = link.transport  # type: ignore[attr-defined]
+            try:
+                if outbox.backlog or not transport.try_send(payload):
+                    return outbox.write(transport, payload) or driver.sent_now()
+            except MetisEnvError as exc:
+                return failed_handle("send()", exc)
+            stats = driver.stats
+            stats.messages_out += 1
+            stats.bytes_out += wire_len(payload)
+            return driver.sent_now()
         if self._options.queue_while_disconnected:
-            return self._outbox.enqueue(payload)
+            return driver.outbox.enqueue(payload)
         return failed_handle("send()", NotConnectedError(url=self.redacted_url))
-
-    def _sent_now(self) -> asyncio.Future[None]:
-        """Sent at once: one shared, already-completed future serves every such send."""
-        done = self._done
-        if done is None:
-            done = self._done = asyncio.get_running_loop().create_future()
-            done.set_result(None)
-        return done
 
     def send_message(self, obj: Any) -> asyncio.Future[None]:
         """Send an object as JSON (the seed's recommended spelling for objects)."""
@@ -301,16 +314,92 @@ class WebSocketApi(ConnectionLifecycle, PatternMethods):
 
     def clear_queue(self) -> int:
         """Fail every queued send with ``Send queue cleared.``; return how many there were."""
-        return self._outbox.clear_queue()
+        return self._driver.outbox.clear_queue()
+
+    # ------------------------------------------------------------------ beyond the original
+
+    def request(
+        self,
+        message: Any,
+        *,
+        timeout: float | None = 30000,
+        correlation: Correlation = "id",
+        resend_on_reconnect: bool = False,
+    ) -> Handle[Any]:
+        """Send ``message``; the handle resolves with the ``data`` of the matching reply.
+
+        The reply is the next message whose correlation id equals the request's: the value of
+        key ``correlation`` (added with a fresh uuid when the dict lacks it), or what a
+        function ``correlation(data)`` returns. Rules: `metis_env.api.requests`.
+
+        Args:
+            message: a dict (or anything, with a correlation function).
+            timeout: milliseconds for the whole request, reconnects included; None: no limit.
+            correlation: the id's key name, or a function of a message returning its id.
+            resend_on_reconnect: after a drop, send it again on the next connection.
+
+        Raises:
+            ConfigError: bad arguments, or an id already used by a pending request.
+            EncodeError: ``message`` cannot be written as JSON.
+
+        The handle fails with `RequestTimeoutError`, `ConnectionClosedError` (dropped while
+        in flight, or the client stopped for good), `ClosedError` (``disconnect()``), or the
+        error of its send.
+        """
+        return self._driver.features.requests.request(
+            message,
+            timeout=timeout,
+            correlation=correlation,
+            resend_on_reconnect=resend_on_reconnect,
+        )
+
+    def wait_for(self, match: Match, *, timeout: float | None = 30000) -> Handle[Any]:
+        """Return a handle resolving with the ``data`` of the next message that matches.
+
+        Listening starts at the call, so call it before sending what provokes the answer.
+        ``match`` is a message type or a predicate over ``data``; ``timeout`` in ms (None:
+        no limit). Fails with `RequestTimeoutError`, `ClosedError` after ``disconnect()``,
+        `ConnectionClosedError` when the client stopped for good (no reconnect), or what the
+        predicate raised. See `metis_env.api.waiting`.
+        """
+        return self._driver.features.inbox.wait_for(match, timeout)
+
+    def messages(
+        self,
+        type: str | None = None,
+        *,
+        match: Callable[[Any], Any] | None = None,
+        max_buffer: int = 1000,
+    ) -> MessageStream:
+        """Iterate (``async for``) over the ``data`` of incoming messages, from now on.
+
+        ``type`` and ``match`` select messages; ``max_buffer`` bounds what a slow consumer
+        holds (the oldest is dropped and counted when full). The iteration ends normally
+        after ``disconnect()`` (buffered messages first) and with `ConnectionClosedError`
+        when the client stopped for good; a drop that reconnects does not end it.
+        """
+        return self._driver.features.inbox.messages(type, match, max_buffer)
+
+    def subscribe(self, message: Any, *, unsubscribe: Any = None) -> Subscription:
+        """Keep ``message`` in force on every connection until ``sub.cancel()``.
+
+        Sent now when open (else on the next open) and replayed after every reconnect: after
+        the open hooks, before queued messages. See `metis_env.api.subscriptions`.
+
+        Raises:
+            EncodeError: ``message`` or ``unsubscribe`` cannot be written as JSON.
+        """
+        return self._driver.features.subscriptions.subscribe(message, unsubscribe)
 
     # ------------------------------------------------------------------ statistics
 
     def stats(self) -> dict[str, Any]:
         """Counters: messages and bytes in/out, reconnects, queue depth and drops, RTT, uptime."""
-        return self._stats.snapshot(
-            queue_depth=len(self._outbox.queue),
-            queue_drops=self._outbox.drops,
-            reconnect_attempts=self._reconnector.attempts,
-            now=self._clock.time() if self._state is ReadyState.OPEN else None,
-            **self._features.stats(),
+        driver = self._driver
+        return driver.stats.snapshot(
+            queue_depth=len(driver.outbox.queue),
+            queue_drops=driver.outbox.drops,
+            reconnect_attempts=driver.core.attempts,
+            now=driver.clock.time() if self.is_connected else None,
+            **driver.features.stats(),
         )

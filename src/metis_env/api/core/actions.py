@@ -1,0 +1,137 @@
+"""What the core asks its driver to do, as plain values returned by `ClientCore.handle`.
+
+The driver executes a list in order. The core puts effects on the wire and on timers first,
+then events, then handle settlements, so a listener that calls ``connect()`` or
+``disconnect()`` from inside an event sees the new phase already in place and every earlier
+effect already started.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from metis_env.api.events import Event
+
+__all__ = [
+    "Abort",
+    "Action",
+    "ArmTimer",
+    "CancelDial",
+    "Dial",
+    "DisarmTimer",
+    "Emit",
+    "LinkDown",
+    "RunOpening",
+    "SendClose",
+    "Settle",
+    "Stopped",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    """Start opening a connection, reporting back with number ``dial``."""
+
+    dial: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelDial:
+    """Abandon dial number ``dial`` (drop its connection if it opened meanwhile)."""
+
+    dial: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunOpening:
+    """Run the opening phase on ``link``: open hooks, replay, queue flush; keepalive starts."""
+
+    link: object
+
+
+@dataclass(frozen=True, slots=True)
+class SendClose:
+    """Start the closing handshake on ``link``."""
+
+    link: object
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Abort:
+    """Drop ``link``'s TCP connection now."""
+
+    link: object
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDown:
+    """``link`` is gone: stop its keepalive and tell the outbox and features.
+
+    ``manual``: the user closed it (or does not want it); ``requeue``: unwritten messages go
+    back to the queue for the next connection rather than failing.
+    """
+
+    link: object
+    code: int
+    error: BaseException
+    manual: bool
+    requeue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """The client will not reconnect on its own: waiting for messages ends with ``error``."""
+
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class ArmTimer:
+    """Feed ``TimerFired(timer)`` after ``delay`` seconds."""
+
+    timer: int
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
+class DisarmTimer:
+    """Forget timer number ``timer``."""
+
+    timer: int
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """Dispatch ``event`` to the listeners.
+
+    ``while_in``: emit only while the core is still in that phase object (a listener of an
+    earlier event may have moved it on, e.g. ``disconnect()`` before ``reconnecting``).
+    """
+
+    event: Event
+    while_in: object | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """Complete each handle: with ``error`` when given, else successfully."""
+
+    handles: tuple[object, ...]
+    error: BaseException | None = None
+
+
+Action = (
+    Dial
+    | CancelDial
+    | RunOpening
+    | SendClose
+    | Abort
+    | LinkDown
+    | Stopped
+    | ArmTimer
+    | DisarmTimer
+    | Emit
+    | Settle
+)

@@ -1,0 +1,321 @@
+"""The asyncio driver of a client's `ClientCore`: it executes the core's actions.
+
+It owns everything that needs the event loop: the dial tasks, the timers, each connection's
+`Link`, the opening phase (open hooks, subscription replay, queue flush), the outbox and the
+listeners. It decides nothing about the connection's state: it feeds inputs to the core and
+does what the returned actions say (`metis_env.api.core.actions`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from metis_env.api.clock import Clock
+from metis_env.api.core import actions as act
+from metis_env.api.core import inputs as inp
+from metis_env.api.core.machine import ClientCore
+from metis_env.api.core.policy import ReconnectPolicy
+from metis_env.api.errors import ConfigError, ConnectError
+from metis_env.api.events import ErrorEvent, Event, EventEmitter, MessageEvent
+from metis_env.api.features import Features
+from metis_env.api.handles import settle
+from metis_env.api.link import Link, build_request
+from metis_env.api.logs import log_event
+from metis_env.api.options import WebSocketApiOptions
+from metis_env.api.outbox import Outbox
+from metis_env.api.port import Port
+from metis_env.api.stats import ClientStats
+from metis_env.api.transport import Connector, get_connector
+
+__all__ = ["Driver", "OnOpen", "opening_link"]
+
+logger = logging.getLogger("metis_env.api")
+
+OnOpen = Callable[[Any], Awaitable[None] | None]
+
+# Set while a link's opening phase runs (open listeners, open hooks, replay): sends made from
+# that context go straight out; others wait in the queue, so the server sees the opening
+# messages (e.g. authenticate) before anything else.
+opening_link: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+    "metis_env_opening_link", default=None
+)
+
+
+class Driver:
+    """Runs one client's core on the event loop. Internal: `WebSocketApi` is the face."""
+
+    def __init__(
+        self,
+        client: Any,
+        options: WebSocketApiOptions,
+        url: str,
+        shown_url: str,
+        *,
+        connector: Connector | None,
+        clock: Clock,
+        random: Callable[[], float],
+        headers_factory: Callable[[], Any] | None,
+    ) -> None:
+        # The public client, handed to open hooks.
+        self.client = client
+        self.options = options
+        self.url = url
+        self.shown_url = shown_url
+        self.connector = connector
+        self.clock = clock
+        self.headers_factory = headers_factory
+        # The listeners; one that raises becomes an `error` event (see `listener_failed`).
+        self.events = EventEmitter(self.listener_failed)
+        # Set while the error event for a raising listener is dispatched (no loops).
+        self._in_listener_error = False
+        # The completed future every immediately-sent send() returns (created on first use).
+        self._done: asyncio.Future[None] | None = None
+        self.core = ClientCore(
+            ReconnectPolicy(
+                auto_reconnect=options.auto_reconnect,
+                reconnect_delay=options.reconnect_delay,
+                max_reconnect_delay=options.max_reconnect_delay,
+                max_reconnect_attempts=options.max_reconnect_attempts,
+                max_reconnect_time=options.max_reconnect_time,
+                min_uptime=options.min_uptime,
+                random=random,
+            ),
+            options.close_timeout / 1000,
+            shown_url,
+        )
+        self.stats = ClientStats()
+        self.outbox = Outbox(options.max_queue_size, self.stats.count_out)
+        self.hooks: list[OnOpen] = []
+        # Dial tasks and timers in flight, by their number.
+        self._dials: dict[int, asyncio.Task[None]] = {}
+        self._timers: dict[int, asyncio.Task[None]] = {}
+        self.features = Features(
+            Port(
+                send=client.send,
+                withdraw=self.withdraw,
+                live=lambda: self.core.link,
+                clock=clock,
+                url=shown_url,
+                auto_reconnect=options.auto_reconnect,
+            )
+        )
+
+    # ------------------------------------------------------------------ inputs
+
+    def feed(self, event: inp.Input) -> None:
+        """Give the core one input and carry out what it answers."""
+        for action in self.core.handle(event, self.clock.time()):
+            self._do(action)
+
+    def deliver(self, event: MessageEvent) -> None:
+        """An incoming message: features first (request matching), then listeners."""
+        self.features.on_message(event)
+        self.events.emit(event)
+
+    def link_closed(self, link: Link, code: int, reason: str, error: BaseException | None) -> None:
+        """A link's transport reported its close."""
+        self.feed(inp.Closed(link, code, reason, error))
+
+    def listener_failed(self, exc: BaseException, event: Event) -> None:
+        """A listener raised: log it, and report it as an ``error`` event (once, no loops)."""
+        log_event(
+            logger,
+            logging.WARNING,
+            "listener.error",
+            self.url,
+            "%s: a %r listener raised %s: %s",
+            self.shown_url,
+            event.method,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+            listener_event=event.method,
+            error=type(exc).__name__,
+        )
+        if self._in_listener_error or event.method in ("error", "activity"):
+            return  # a raising error/activity listener is logged, never re-emitted (no loops)
+        self._in_listener_error = True
+        try:
+            self.events.emit(ErrorEvent(exc))
+        finally:
+            self._in_listener_error = False
+
+    def sent_now(self) -> asyncio.Future[None]:
+        """Sent at once: one shared, already-completed future serves every such send."""
+        done = self._done
+        if done is None:
+            done = self._done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+        return done
+
+    # ------------------------------------------------------------------ actions
+
+    def _do(self, action: act.Action) -> None:
+        if isinstance(action, act.Emit):
+            if action.while_in is None or self.core.state is action.while_in:
+                self.events.emit(action.event)
+        elif isinstance(action, act.Settle):
+            for handle in action.handles:
+                settle(handle, action.error)  # type: ignore[arg-type]
+        elif isinstance(action, act.Dial):
+            self._dials[action.dial] = asyncio.get_running_loop().create_task(
+                self._dial(action.dial)
+            )
+        elif isinstance(action, act.CancelDial):
+            task = self._dials.pop(action.dial, None)
+            if task is not None:
+                task.cancel()
+        elif isinstance(action, act.RunOpening):
+            self._run_opening(action.link)
+        elif isinstance(action, act.SendClose):
+            self._send_close(action)
+        elif isinstance(action, act.Abort):
+            link = action.link
+            if isinstance(link, Link):
+                link.abort()
+        elif isinstance(action, act.LinkDown):
+            self._link_down(action)
+        elif isinstance(action, act.Stopped):
+            self.features.on_stopped(action.error)
+        elif isinstance(action, act.ArmTimer):
+            self._timers[action.timer] = asyncio.get_running_loop().create_task(
+                self._timer(action.timer, action.delay)
+            )
+        elif isinstance(action, act.DisarmTimer):
+            timer = self._timers.pop(action.timer, None)
+            if timer is not None and timer is not asyncio.current_task():
+                timer.cancel()
+
+    async def _timer(self, number: int, delay: float) -> None:
+        await self.clock.sleep(delay)
+        self._timers.pop(number, None)
+        self.feed(inp.TimerFired(number))
+
+    async def _dial(self, dial: int) -> None:
+        link = Link(self, self.core)
+        try:
+            request = await build_request(self.options, self.url, self.headers_factory)
+            if self.connector is None:
+                self.connector = get_connector(
+                    self.options.transport,
+                    compression=self.options.compression,
+                    proxy=self.options.proxy is not None,
+                )
+            link.transport = await self.connector.open(request, link)
+        except asyncio.CancelledError:
+            raise
+        except (ConnectError, ConfigError) as exc:
+            if isinstance(exc, ConnectError):
+                exc.url = self.shown_url  # errors never carry a query secret
+            self._dials.pop(dial, None)
+            self.feed(inp.DialFailed(dial, exc))
+            return
+        except Exception as exc:  # a transport bug: report it rather than lose it
+            self._dials.pop(dial, None)
+            error = ConnectError(
+                f"Connection to {self.shown_url} failed: {exc!r}", url=self.shown_url
+            )
+            error.__cause__ = exc
+            self.feed(inp.DialFailed(dial, error))
+            return
+        self._dials.pop(dial, None)
+        # The open listeners and the opening phase's task see opening_link set to the link.
+        token = opening_link.set(link)
+        try:
+            self.feed(inp.Dialed(dial, link))
+        finally:
+            opening_link.reset(token)
+        if link.closed is not None:  # it closed before open() returned
+            self.feed(inp.Closed(link, *link.closed))
+
+    def _run_opening(self, link: object) -> None:
+        assert isinstance(link, Link)
+        self.stats.opened(self.clock.time())
+        link.start_keepalive(self.options, self.clock, self.shown_url)
+        link.opening_task = asyncio.get_running_loop().create_task(self._opening(link))
+
+    async def _opening(self, link: Link) -> None:
+        transport = link.transport
+        assert transport is not None
+        core = self.core
+        try:
+            for hook in list(self.hooks):
+                if core.link is not link:
+                    return
+                result = hook(self.client)
+                if result is not None:
+                    await result
+            if core.link is not link:
+                return
+            opened = self.features.on_open(link)
+            if opened is not None:
+                await opened
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if core.link is link:
+                self._hook_failed(exc)
+                self.feed(inp.OpeningFailed(link, exc))
+            return
+        outbox = self.outbox
+        while core.link is link:
+            outbox.flush(transport)
+            await outbox.wait_written()
+            if not outbox.queue:
+                break
+        if core.link is link:
+            link.opening_task = None
+            self.feed(inp.OpeningDone(link))
+
+    def _hook_failed(self, exc: Exception) -> None:
+        log_event(
+            logger,
+            logging.WARNING,
+            "open_hook.error",
+            self.url,
+            "%s: an open hook failed, closing the connection: %s: %s",
+            self.shown_url,
+            type(exc).__name__,
+            exc,
+            error=type(exc).__name__,
+        )
+        log_event(logger, logging.DEBUG, "open_hook.traceback", self.url, "open hook", exc_info=exc)
+
+    def _send_close(self, action: act.SendClose) -> None:
+        link = action.link
+        if not isinstance(link, Link) or link.transport is None:
+            return
+        task = asyncio.get_running_loop().create_task(
+            link.transport.close(action.code, action.reason)
+        )
+        link.closing_task = task
+        task.add_done_callback(_log_close_failure)
+
+    def _link_down(self, action: act.LinkDown) -> None:
+        link = action.link
+        if isinstance(link, Link):
+            link.stop()
+        self.stats.closed()
+        requeue = action.requeue and self.options.queue_while_disconnected
+        self.outbox.connection_lost(requeue=requeue, error=action.error)  # type: ignore[arg-type]
+        self.features.on_close(action.code, action.manual)
+
+    def withdraw(self, handles: set[asyncio.Future[Any]]) -> list[asyncio.Future[Any]]:
+        """Take queued sends whose handle is in ``handles`` out of the queue."""
+        queue = self.outbox.queue
+        taken = [item[1] for item in queue if item[1] in handles]
+        if taken:
+            self.outbox.replace_queue([item for item in queue if item[1] not in handles])
+        return [h for h in taken if h is not None]
+
+
+def _log_close_failure(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log_event(logger, logging.DEBUG, "close.error", "", "closing handshake failed: %r", error)
