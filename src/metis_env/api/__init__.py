@@ -8,6 +8,7 @@ from metis_env.api.events import (
     CloseEvent,
     ConnectionChangeEvent,
     ErrorEvent,
+    EventType,
     MessageEvent,
     OpenEvent,
     ReconnectFailedEvent,
@@ -15,6 +16,7 @@ from metis_env.api.events import (
 )
 from metis_env.api.options import WebSocketApiOptions, build_url
 from metis_env.api.state import CLOSED, CLOSING, CONNECTING, OPEN, ReadyState
+from metis_env.api.stats import StatsSnapshot
 from metis_env.api.websocket import WebSocketApi
 
 __all__ = [
@@ -27,11 +29,13 @@ __all__ = [
     "CloseEvent",
     "ConnectionChangeEvent",
     "ErrorEvent",
+    "EventType",
     "MessageEvent",
     "OpenEvent",
     "ReadyState",
     "ReconnectFailedEvent",
     "ReconnectingEvent",
+    "StatsSnapshot",
     "WebSocketApi",
     "WebSocketApiOptions",
     "build_url",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from metis_env.api.clock import Clock
@@ -31,7 +31,7 @@ from metis_env.api.port import Port
 from metis_env.api.stats import ClientStats
 from metis_env.api.transport import Connector, get_connector
 
-__all__ = ["Driver", "OnOpen", "opening_link"]
+__all__ = ["Driver", "OnOpen", "coerce_options", "opening_link"]
 
 logger = logging.getLogger("metis_env.api")
 
@@ -43,6 +43,20 @@ OnOpen = Callable[[Any], Awaitable[None] | None]
 opening_link: contextvars.ContextVar[object | None] = contextvars.ContextVar(
     "metis_env_opening_link", default=None
 )
+
+
+def coerce_options(
+    options: WebSocketApiOptions | Mapping[str, Any] | None, overrides: Mapping[str, Any]
+) -> WebSocketApiOptions:
+    """Validated options from what the constructor got: a model or a mapping, plus kwargs."""
+    if isinstance(options, WebSocketApiOptions):
+        if not overrides:
+            return options
+        base: Mapping[str, Any] = options.model_dump(by_alias=True, exclude_unset=True)
+        base = {**base, **options.extra}
+    else:
+        base = options if options is not None else {}
+    return WebSocketApiOptions.parse(base, **overrides)
 
 
 class Driver:

@@ -175,7 +175,7 @@ Event: TypeAlias = (
 # Activity events are immutable, so one instance per event type serves every dispatch.
 _ACTIVITY = {name: ActivityEvent(name) for name in EVENT_TYPES}
 
-Listener: TypeAlias = Callable[[Any], "Awaitable[None] | None"]
+Listener: TypeAlias = Callable[[Any], object]
 
 
 @dataclass(slots=True)

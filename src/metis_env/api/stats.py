@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, TypedDict, cast
 
-__all__ = ["ClientStats", "wire_len"]
+__all__ = ["ClientStats", "StatsSnapshot", "wire_len"]
 
 
 def wire_len(data: str | bytes) -> int:
@@ -13,6 +13,42 @@ def wire_len(data: str | bytes) -> int:
     if type(data) is str and not data.isascii():
         return len(data.encode("utf-8"))
     return len(data)
+
+
+class StatsSnapshot(TypedDict):
+    """What ``ws.stats()`` returns: a plain dict with these keys (documented, stable)."""
+
+    #: Messages received and sent (sent: handed to the connection).
+    messages_in: int
+    messages_out: int
+    #: Payload bytes on the wire (UTF-8 for text frames).
+    bytes_in: int
+    bytes_out: int
+    #: Successful opens; opens after the first; closes of open connections.
+    connects: int
+    reconnects: int
+    disconnects: int
+    #: Round trip of the last answered keepalive ping, in ms (None before the first).
+    last_rtt_ms: float | None
+    #: Epoch seconds the current connection opened, and its uptime in ms (None: not open).
+    connected_since: float | None
+    uptime_ms: int | None
+    #: Sends waiting in the queue, and sends refused because it was full.
+    queue_depth: int
+    queue_drops: int
+    #: Reconnect attempts since the last successful open.
+    reconnect_attempts: int
+    #: Requests waiting for a reply, answered, failed, timed out.
+    requests_in_flight: int
+    requests_completed: int
+    requests_failed: int
+    requests_timed_out: int
+    #: Pending wait_for() calls, open messages() streams, messages they dropped.
+    waiters: int
+    streams: int
+    stream_drops: int
+    #: Active subscriptions.
+    subscriptions: int
 
 
 class ClientStats:
@@ -65,21 +101,24 @@ class ClientStats:
         self.connected_since = None
         self._opened_at = None
 
-    def snapshot(self, **extra: Any) -> dict[str, Any]:
+    def snapshot(self, **extra: Any) -> StatsSnapshot:
         now = extra.pop("now", None)
         uptime = None
         if now is not None and self._opened_at is not None:
             uptime = round((now - self._opened_at) * 1000)
-        return {
-            "messages_in": self.messages_in,
-            "messages_out": self.messages_out,
-            "bytes_in": self.bytes_in,
-            "bytes_out": self.bytes_out,
-            "connects": self.connects,
-            "reconnects": max(0, self.connects - 1),
-            "disconnects": self.disconnects,
-            "last_rtt_ms": self.last_rtt_ms,
-            "connected_since": self.connected_since,
-            "uptime_ms": uptime,
-            **extra,
-        }
+        return cast(
+            StatsSnapshot,
+            {
+                "messages_in": self.messages_in,
+                "messages_out": self.messages_out,
+                "bytes_in": self.bytes_in,
+                "bytes_out": self.bytes_out,
+                "connects": self.connects,
+                "reconnects": max(0, self.connects - 1),
+                "disconnects": self.disconnects,
+                "last_rtt_ms": self.last_rtt_ms,
+                "connected_since": self.connected_since,
+                "uptime_ms": uptime,
+                **extra,
+            },
+        )

@@ -15,22 +15,33 @@ import logging
 import random as _random
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 from metis_env.api.clock import AsyncioClock, Clock
 from metis_env.api.closecodes import check_close
 from metis_env.api.codec import encode
 from metis_env.api.core import inputs as inp
 from metis_env.api.core.states import Open
-from metis_env.api.driver import Driver, OnOpen, opening_link
+from metis_env.api.driver import Driver, OnOpen, coerce_options, opening_link
 from metis_env.api.errors import EncodeError, MetisEnvError, NotConnectedError
-from metis_env.api.events import Listener
+from metis_env.api.events import (
+    ActivityEvent,
+    CloseEvent,
+    ConnectionChangeEvent,
+    ErrorEvent,
+    EventType,
+    Listener,
+    MessageEvent,
+    OpenEvent,
+    ReconnectFailedEvent,
+    ReconnectingEvent,
+)
 from metis_env.api.handles import Handle, failed_handle, new_handle
 from metis_env.api.logs import redacted_url
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.requests import Correlation
 from metis_env.api.state import ReadyState
-from metis_env.api.stats import wire_len
+from metis_env.api.stats import StatsSnapshot, wire_len
 from metis_env.api.subscriptions import Subscription
 from metis_env.api.tracking import register_client
 from metis_env.api.transport import Connector
@@ -38,14 +49,18 @@ from metis_env.api.waiting import Match, MessageStream
 
 __all__ = ["WebSocketApi"]
 
+E = TypeVar("E")
+#: A listener of events of type E: sync, or async (scheduled as a task).
+On = Callable[[E], object]
+
 logger = logging.getLogger("metis_env.api")
 
 
 class WebSocketApi:
     """A WebSocket client configured from ``configs.json`` that stays up.
 
-    Use it as ``async with WebSocketApi.from_config(cfg) as ws:`` (connects on entry,
-    disconnects on exit, also on error), or call `connect` and `disconnect` yourself.
+    ``async with WebSocketApi.from_config(cfg) as ws:`` connects on entry and disconnects on
+    exit (also on error); or call `connect` and `disconnect` yourself.
 
     Args:
         options: a `WebSocketApiOptions`, or a mapping of config keys (camelCase as in
@@ -81,18 +96,8 @@ class WebSocketApi:
         on_open: OnOpen | None = None,
         **kwargs: Any,
     ) -> None:
-        headers_factory: Callable[[], Any] | None = None
-        if callable(kwargs.get("headers")):
-            headers_factory = kwargs.pop("headers")
-        if isinstance(options, WebSocketApiOptions) and not kwargs:
-            opts = options
-        else:
-            base: Mapping[str, Any] = (
-                options.model_dump(by_alias=True, exclude_unset=True) | options.extra
-                if isinstance(options, WebSocketApiOptions)
-                else (options if options is not None else {})
-            )
-            opts = WebSocketApiOptions.parse(base, **kwargs)
+        headers_factory = kwargs.pop("headers") if callable(kwargs.get("headers")) else None
+        opts = coerce_options(options, kwargs)
         # Validated options (frozen), and the URL every attempt connects to (fixed at
         # construction, as in the original).
         self._options = opts
@@ -249,15 +254,47 @@ class WebSocketApi:
 
     # ------------------------------------------------------------------ listeners
 
+    # One overload per event name, so a misspelt name fails the type check and a listener
+    # is checked against the payload type it will receive.
+    @overload
+    def add_event_listener(self, types: Literal["open"], listener: On[OpenEvent]) -> None: ...
+    @overload
+    def add_event_listener(self, types: Literal["close"], listener: On[CloseEvent]) -> None: ...
+    @overload
+    def add_event_listener(self, types: Literal["error"], listener: On[ErrorEvent]) -> None: ...
+    @overload
+    def add_event_listener(self, types: Literal["message"], listener: On[MessageEvent]) -> None: ...
+    @overload
+    def add_event_listener(
+        self, types: Literal["connection-change"], listener: On[ConnectionChangeEvent]
+    ) -> None: ...
+    @overload
+    def add_event_listener(
+        self, types: Literal["activity"], listener: On[ActivityEvent]
+    ) -> None: ...
+    @overload
+    def add_event_listener(
+        self, types: Literal["reconnecting"], listener: On[ReconnectingEvent]
+    ) -> None: ...
+    @overload
+    def add_event_listener(
+        self, types: Literal["reconnect-failed"], listener: On[ReconnectFailedEvent]
+    ) -> None: ...
+    @overload
+    def add_event_listener(self, types: Iterable[EventType], listener: On[Any]) -> None: ...
     def add_event_listener(self, types: str | Iterable[str], listener: Listener) -> None:
-        """Call ``listener(event)`` for each event of the given type(s); async listeners allowed."""
+        """Call ``listener(event)`` for each event of the given type(s); async listeners allowed.
+
+        Raises:
+            ConfigError: an unknown event name, or a listener that is not callable.
+        """
         self._driver.events.add(types, listener)
 
-    def remove_event_listener(self, type_: str, listener: Listener) -> None:
+    def remove_event_listener(self, type_: EventType, listener: Listener) -> None:
         """Remove every registration of ``listener`` for ``type_``."""
         self._driver.events.remove(type_, listener)
 
-    def clear_event_listeners(self, filter: Iterable[str] | None = None) -> int:
+    def clear_event_listeners(self, filter: Iterable[EventType] | None = None) -> int:
         """Remove all listeners, or those of the listed types; return how many were removed."""
         return self._driver.events.clear(filter)
 
@@ -328,23 +365,12 @@ class WebSocketApi:
     ) -> Handle[Any]:
         """Send ``message``; the handle resolves with the ``data`` of the matching reply.
 
-        The reply is the next message whose correlation id equals the request's: the value of
-        key ``correlation`` (added with a fresh uuid when the dict lacks it), or what a
-        function ``correlation(data)`` returns. Rules: `metis_env.api.requests`.
-
-        Args:
-            message: a dict (or anything, with a correlation function).
-            timeout: milliseconds for the whole request, reconnects included; None: no limit.
-            correlation: the id's key name, or a function of a message returning its id.
-            resend_on_reconnect: after a drop, send it again on the next connection.
-
-        Raises:
-            ConfigError: bad arguments, or an id already used by a pending request.
-            EncodeError: ``message`` cannot be written as JSON.
-
-        The handle fails with `RequestTimeoutError`, `ConnectionClosedError` (dropped while
-        in flight, or the client stopped for good), `ClosedError` (``disconnect()``), or the
-        error of its send.
+        The reply carries the same correlation id: the value of key ``correlation`` (added
+        with a fresh uuid when the dict lacks it) or what ``correlation(data)`` returns.
+        ``timeout`` (ms, None: no limit) covers reconnects; ``resend_on_reconnect`` sends
+        it again after a drop. Raises `ConfigError` / `EncodeError` for bad input; the
+        handle fails with `RequestTimeoutError`, `ConnectionClosedError`, `ClosedError` or
+        the send's error. Rules: `metis_env.api.requests` and docs/patterns.md.
         """
         return self._driver.features.requests.request(
             message,
@@ -393,7 +419,7 @@ class WebSocketApi:
 
     # ------------------------------------------------------------------ statistics
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> StatsSnapshot:
         """Counters: messages and bytes in/out, reconnects, queue depth and drops, RTT, uptime."""
         driver = self._driver
         return driver.stats.snapshot(
