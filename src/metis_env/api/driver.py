@@ -62,6 +62,26 @@ def coerce_options(
 class Driver:
     """Runs one client's core on the event loop. Internal: `WebSocketApi` is the face."""
 
+    __slots__ = (
+        "_dials",
+        "_done",
+        "_in_listener_error",
+        "_timers",
+        "client",
+        "clock",
+        "connector",
+        "core",
+        "events",
+        "features",
+        "headers_factory",
+        "hooks",
+        "options",
+        "outbox",
+        "shown_url",
+        "stats",
+        "url",
+    )
+
     def __init__(
         self,
         client: Any,

@@ -190,7 +190,8 @@ class EventEmitter:
     # Per type, the listeners in registration order (duplicates allowed, as in the original).
     _listeners: dict[str, list[Listener]] = field(default_factory=dict)
     # Tasks running async listeners; kept so they are not garbage-collected mid-run.
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # (None until the first async listener runs: an idle client pays for no empty set.)
+    _tasks: set[asyncio.Task[None]] | None = None
 
     def add(self, types: str | Iterable[str], listener: Listener) -> None:
         """Register ``listener`` for one event type or several."""
@@ -271,10 +272,13 @@ class EventEmitter:
             await awaitable
 
         task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
+        tasks = self._tasks
+        if tasks is None:
+            tasks = self._tasks = set()
+        tasks.add(task)
 
         def done(t: asyncio.Task[None]) -> None:
-            self._tasks.discard(t)
+            tasks.discard(t)
             if t.cancelled():
                 return
             exc = t.exception()
@@ -290,7 +294,7 @@ class EventEmitter:
 
     def cancel_listeners(self) -> None:
         """Cancel async listener tasks still running (used when a client is disposed)."""
-        for task in list(self._tasks):
+        for task in list(self._tasks or ()):
             task.cancel()
 
 

@@ -86,8 +86,9 @@ class Subscriptions:
         self._subs: list[Subscription] = []
         # The connection the replay last ran on; sends to it go out at once.
         self._live: object | None = None
-        # Handles of subscription sends not written yet (purged from the queue on a drop).
-        self._unwritten: set[asyncio.Future[Any]] = set()
+        # Handles of subscription sends not written yet (purged from the queue on a drop);
+        # created on first use, as an idle client should not pay for an empty set.
+        self._unwritten: set[asyncio.Future[Any]] | None = None
 
     @property
     def active(self) -> tuple[Subscription, ...]:
@@ -122,10 +123,13 @@ class Subscriptions:
         if handle.done():
             self._observe(handle, what)
             return handle
-        self._unwritten.add(handle)
+        unwritten = self._unwritten
+        if unwritten is None:
+            unwritten = self._unwritten = set()
+        unwritten.add(handle)
 
         def written(done: asyncio.Future[Any]) -> None:
-            self._unwritten.discard(done)
+            unwritten.discard(done)
             self._observe(done, what)
 
         handle.add_done_callback(written)
