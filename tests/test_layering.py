@@ -153,3 +153,14 @@ def test_api_features_never_import_the_client() -> None:
     client_side = {"metis_env.api.websocket", "metis_env.api.driver"}
     for feature in ("requests", "waiting", "subscriptions", "features", "outbox", "keepalive"):
         assert not graph[f"metis_env.api.{feature}"] & client_side, feature
+
+
+def test_nothing_below_imports_the_pytest_plugin() -> None:
+    """testing -> runtime, simulator; nothing points back at testing (or at pytest)."""
+    offenders = []
+    for layer in ("api", "schema", "runtime", "simulator"):
+        for path in (SRC / layer).rglob("*.py"):
+            for name in imports_of(path):
+                if name.startswith(("metis_env.testing", "pytest")):
+                    offenders.append(f"{path.relative_to(SRC)}: {name}")
+    assert offenders == []
