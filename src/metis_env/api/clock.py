@@ -6,9 +6,17 @@ Everything that waits goes through a `Clock`, so tests can run it fast or inject
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["AsyncioClock", "Clock"]
+__all__ = ["AsyncioClock", "Cancellable", "Clock"]
+
+
+class Cancellable(Protocol):
+    """A scheduled call that can be called off."""
+
+    def cancel(self) -> None:
+        """Call it off (no effect once it ran)."""
 
 
 class Clock(Protocol):
@@ -20,6 +28,9 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` (cancellable)."""
 
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+        """Call ``callback()`` on the event loop after ``seconds`` (timers of the core)."""
+
 
 class AsyncioClock:
     """The event loop's clock (the default)."""
@@ -29,3 +40,6 @@ class AsyncioClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+        return asyncio.get_running_loop().call_later(seconds, callback)

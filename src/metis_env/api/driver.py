@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from metis_env.api.clock import Clock
+from metis_env.api.clock import Cancellable, Clock
 from metis_env.api.core import actions as act
 from metis_env.api.core import inputs as inp
 from metis_env.api.core.machine import ClientCore
@@ -126,7 +126,7 @@ class Driver:
         self.hooks: list[OnOpen] = []
         # Dial tasks and timers in flight, by their number.
         self._dials: dict[int, asyncio.Task[None]] = {}
-        self._timers: dict[int, asyncio.Task[None]] = {}
+        self._timers: dict[int, Cancellable] = {}
         self.features = Features(
             Port(
                 send=client.send,
@@ -216,18 +216,18 @@ class Driver:
         elif isinstance(action, act.Stopped):
             self.features.on_stopped(action.error)
         elif isinstance(action, act.ArmTimer):
-            self._timers[action.timer] = asyncio.get_running_loop().create_task(
-                self._timer(action.timer, action.delay)
+            number = action.timer
+            self._timers[number] = self.clock.call_later(
+                action.delay, lambda: self._timer_fired(number)
             )
         elif isinstance(action, act.DisarmTimer):
             timer = self._timers.pop(action.timer, None)
-            if timer is not None and timer is not asyncio.current_task():
+            if timer is not None:
                 timer.cancel()
 
-    async def _timer(self, number: int, delay: float) -> None:
-        await self.clock.sleep(delay)
-        self._timers.pop(number, None)
-        self.feed(inp.TimerFired(number))
+    def _timer_fired(self, number: int) -> None:
+        if self._timers.pop(number, None) is not None:
+            self.feed(inp.TimerFired(number))
 
     async def _dial(self, dial: int) -> None:
         link = Link(self, self.core)
@@ -269,7 +269,15 @@ class Driver:
     def _run_opening(self, link: object) -> None:
         assert isinstance(link, Link)
         self.stats.opened(self.clock.time())
+        if self.core.link is not link:  # an open listener closed it already
+            return
         link.start_keepalive(self.options, self.clock, self.shown_url)
+        if not self.hooks and not self.outbox.queue:
+            # Nothing to await: replay at once (its sends go straight out) and be ready,
+            # without a task and a loop iteration.
+            self.features.on_open(link)
+            self.feed(inp.OpeningDone(link))
+            return
         link.opening_task = asyncio.get_running_loop().create_task(self._opening(link))
 
     async def _opening(self, link: Link) -> None:
@@ -285,9 +293,7 @@ class Driver:
                     await result
             if core.link is not link:
                 return
-            opened = self.features.on_open(link)
-            if opened is not None:
-                await opened
+            self.features.on_open(link)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

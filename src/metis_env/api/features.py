@@ -40,7 +40,7 @@ class Features:
         if inbox.waiters or inbox.streams is not None:
             inbox.on_message(event)
 
-    async def on_open(self, link: object) -> None:
+    def on_open(self, link: object) -> None:
         """After the open hooks, before the queue: replay subscriptions, then re-send requests."""
         self.subscriptions.on_open(link)
         self.requests.on_open()

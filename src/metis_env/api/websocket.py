@@ -101,13 +101,13 @@ class WebSocketApi:
         # Validated options (frozen), and the URL every attempt connects to (fixed at
         # construction, as in the original).
         self._options = opts
-        self._url = opts.url
+        self._url = url = opts.url
         # Runs the connection's state machine; owns links, timers, outbox and features.
         self._driver = Driver(
             self,
             opts,
-            opts.url,
-            redacted_url(opts.url),
+            url,
+            redacted_url(url),
             connector=connector,
             clock=clock or AsyncioClock(),
             random=random or _random.random,

@@ -3,7 +3,8 @@
 The driver executes a list in order. The core puts effects on the wire and on timers first,
 then events, then handle settlements, so a listener that calls ``connect()`` or
 ``disconnect()`` from inside an event sees the new phase already in place and every earlier
-effect already started.
+effect already started. One exception: `RunOpening` follows the open events, and the driver
+skips it when a listener has already moved the core on.
 """
 
 from __future__ import annotations

@@ -257,10 +257,12 @@ class ClientCore:
         if not isinstance(state, Connecting) or state.dial != event.dial:
             return [act.Abort(event.link)]  # an attempt we gave up on opened after all
         self.state = Opening(event.link, state.waiters, state.series)
+        # The open listeners run first (their sends go out before anything queued); the
+        # opening phase then starts unless one of them already closed the link.
         return [
-            act.RunOpening(event.link),
             act.Emit(OpenEvent()),
             act.Emit(ConnectionChangeEvent(True)),
+            act.RunOpening(event.link),
         ]
 
     def _dial_failed(self, event: inp.DialFailed, now: float) -> list[act.Action]:
