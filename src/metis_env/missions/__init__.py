@@ -1,0 +1,1 @@
+"""METIS missions: the model, the `.metis` loader and the mission-changing commands."""
