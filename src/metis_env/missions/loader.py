@@ -169,9 +169,10 @@ def _upgrade(doc: Any) -> Any:
     """Check the build, run the import builds it needs, drop ``schemaBuildNumber``."""
     if not isinstance(doc, dict):
         raise MissionFormatError("mission", doc, "must be a JSON object")
-    build = doc.get("schemaBuildNumber")
-    if not is_number(build):
+    raw: Any = doc.get("schemaBuildNumber")
+    if not is_number(raw):
         raise MissionFormatError("schemaBuildNumber", rule=_BUILD_RULE)
+    build = float(raw)
     if build < OLDEST_BUILD:
         raise MissionFormatError(
             "schemaBuildNumber",

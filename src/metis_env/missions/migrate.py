@@ -287,9 +287,9 @@ def _selection(doc: _Doc, host: _Doc | None, value: Any) -> list[dict[str, Any]]
         found = [r for r in _dicts(doc.get("resources")) if r.get("_id") == value["resourceId"]]
         return [_pick("resource", r, [r.get("_id")]) for r in found[:1]]
     host_force = host_node = None
-    for force, node, action in _actions(doc):
-        if action is host:
-            host_force, host_node = force, node
+    for owner, holder, candidate in _actions(doc):
+        if candidate is host:
+            host_force, host_node = owner, holder
     force = _by_key(list(_forces(doc)), value.get("forceKey"), host_force)
     if force is None:
         return []
