@@ -297,6 +297,18 @@ class Mission:
             return None
         return max(cost.base_amount + self._sum(action, "resource-cost", resource_id), 0)
 
+    def are_enough_resources(self, force: Force, action: Action) -> bool:
+        """Each cost whose pool is not excluded fits ``max(balance, 0)``, or the pool allows
+        negatives; a cost with no pool passes (§4.5)."""
+        pools = {p.resource_id: p for p in force.resource_pools}
+        for cost in action.resource_costs:
+            pool = pools.get(cost.resource_id)
+            if pool is None or pool.excluded or pool.allow_negative:
+                continue
+            if (self.cost_amount(action, cost.resource_id) or 0) > max(self.balance(pool), 0):
+                return False
+        return True
+
     def balance(self, pool: ResourcePool) -> float:
         """The pool's live balance (never clamped, §4.5)."""
         return self.state.balances.get(pool.id, pool.initial_balance)
