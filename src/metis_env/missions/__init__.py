@@ -12,8 +12,16 @@ builds a context over it. The pieces, in the order a session uses them:
 * `mission_state_json` → the state after a run, shaped as ``context.mission``.
 """
 
-from metis_env.missions.apply import apply
-from metis_env.missions.changes import MissionChange
+from metis_env.missions.apply import (
+    apply,
+    resolve_actions,
+    resolve_forces,
+    resolve_nodes,
+    resolve_pools,
+)
+from metis_env.missions.changes import (
+    MissionChange,
+)
 from metis_env.missions.commands import (
     ALERT_LEVELS,
     CONTEXT_METHODS,
@@ -27,6 +35,22 @@ from metis_env.missions.commands import (
     UpdateFileAccess,
     UpdateNodeBlockStatus,
     UpdateNodeOpenState,
+    add_node_alert,
+    block_nodes,
+    close_node,
+    grant_file_access,
+    modify_process_time,
+    modify_resource_cost,
+    modify_resource_pool,
+    modify_success_chance,
+    open_node,
+    python_name,
+    revoke_file_access,
+    to_ref,
+    unblock_nodes,
+    update_file_access,
+    update_node_block_status,
+    update_node_open_state,
 )
 from metis_env.missions.errors import (
     ComponentNotFoundError,
@@ -34,12 +58,34 @@ from metis_env.missions.errors import (
     MissionFormatError,
 )
 from metis_env.missions.loader import (
+    BUILTIN_MISSION,
+    MissionSource,
     builtin_mission,
     dump_mission,
     load_mission,
     save_mission,
 )
-from metis_env.missions.mission import Alert, Mission, MissionState, Modifier
+from metis_env.missions.mission import (
+    ROOT_ID,
+    Alert,
+    Mission,
+    MissionState,
+    Modifier,
+)
+from metis_env.missions.model import (
+    PROCESS_TIME_MAX,
+    Action,
+    Argument,
+    Effect,
+    Force,
+    MissionDefinition,
+    MissionFile,
+    Node,
+    Prototype,
+    Resource,
+    ResourceCost,
+    ResourcePool,
+)
 from metis_env.missions.resolve import (
     VALID_COMPONENT_TYPES,
     check_component_type,
@@ -48,7 +94,9 @@ from metis_env.missions.resolve import (
     selection_of,
     validate_component_types,
 )
-from metis_env.missions.snapshot import mission_state_json
+from metis_env.missions.snapshot import (
+    mission_state_json,
+)
 from metis_env.missions.views import (
     ActionView,
     ComponentView,
@@ -66,23 +114,33 @@ from metis_env.missions.views import (
 
 __all__ = [
     "ALERT_LEVELS",
+    "BUILTIN_MISSION",
     "CONTEXT_METHODS",
+    "PROCESS_TIME_MAX",
+    "ROOT_ID",
     "VALID_COMPONENT_TYPES",
+    "Action",
     "ActionView",
     "AddNodeAlert",
     "Alert",
+    "Argument",
     "ComponentNotFoundError",
     "ComponentRef",
     "ComponentSpecError",
     "ComponentView",
     "CostView",
+    "Effect",
     "EffectView",
+    "Force",
     "ForceView",
     "Mission",
     "MissionChange",
     "MissionCommand",
+    "MissionDefinition",
+    "MissionFile",
     "MissionFileView",
     "MissionFormatError",
+    "MissionSource",
     "MissionState",
     "MissionView",
     "Modifier",
@@ -90,23 +148,48 @@ __all__ = [
     "ModifyResourceCost",
     "ModifyResourcePool",
     "ModifySuccessChance",
+    "Node",
     "NodeView",
+    "Prototype",
+    "Resource",
+    "ResourceCost",
+    "ResourcePool",
     "ResourcePoolView",
     "ResourceView",
     "UpdateFileAccess",
     "UpdateNodeBlockStatus",
     "UpdateNodeOpenState",
+    "add_node_alert",
     "apply",
+    "block_nodes",
     "builtin_mission",
     "check_component_type",
+    "close_node",
     "dump_mission",
+    "grant_file_access",
     "load_mission",
     "mission_state_json",
+    "modify_process_time",
+    "modify_resource_cost",
+    "modify_resource_pool",
+    "modify_success_chance",
+    "open_node",
+    "python_name",
+    "resolve_actions",
     "resolve_component",
     "resolve_components",
+    "resolve_forces",
+    "resolve_nodes",
+    "resolve_pools",
     "resolve_selections",
+    "revoke_file_access",
     "save_mission",
     "selection_of",
+    "to_ref",
+    "unblock_nodes",
+    "update_file_access",
+    "update_node_block_status",
+    "update_node_open_state",
     "validate_component_types",
     "view_of",
 ]
