@@ -10,7 +10,7 @@ import metis_env.missions as missions
 
 PACKAGE = Path(missions.__file__).parent
 PUBLIC = ["apply", "changes", "commands", "errors", "loader", "mission", "model", "resolve"]
-PUBLIC += ["snapshot", "views"]
+PUBLIC += ["snapshot", "triggers", "views"]
 
 
 def test_all_is_the_union_of_the_public_modules() -> None:

@@ -97,6 +97,16 @@ from metis_env.missions.resolve import (
 from metis_env.missions.snapshot import (
     mission_state_json,
 )
+from metis_env.missions.triggers import (
+    ACTION_TRIGGERS,
+    MISSION_TRIGGERS,
+    TRIGGERS,
+    Member,
+    adhoc_effect,
+    context_type,
+    effects_for,
+    triggered_by,
+)
 from metis_env.missions.views import (
     ActionView,
     ComponentView,
@@ -113,11 +123,14 @@ from metis_env.missions.views import (
 )
 
 __all__ = [
+    "ACTION_TRIGGERS",
     "ALERT_LEVELS",
     "BUILTIN_MISSION",
     "CONTEXT_METHODS",
+    "MISSION_TRIGGERS",
     "PROCESS_TIME_MAX",
     "ROOT_ID",
+    "TRIGGERS",
     "VALID_COMPONENT_TYPES",
     "Action",
     "ActionView",
@@ -133,6 +146,7 @@ __all__ = [
     "EffectView",
     "Force",
     "ForceView",
+    "Member",
     "Mission",
     "MissionChange",
     "MissionCommand",
@@ -160,12 +174,15 @@ __all__ = [
     "UpdateNodeBlockStatus",
     "UpdateNodeOpenState",
     "add_node_alert",
+    "adhoc_effect",
     "apply",
     "block_nodes",
     "builtin_mission",
     "check_component_type",
     "close_node",
+    "context_type",
     "dump_mission",
+    "effects_for",
     "grant_file_access",
     "load_mission",
     "mission_state_json",
@@ -186,6 +203,7 @@ __all__ = [
     "save_mission",
     "selection_of",
     "to_ref",
+    "triggered_by",
     "unblock_nodes",
     "update_file_access",
     "update_node_block_status",
