@@ -217,3 +217,23 @@ def test_copies_and_resets_keep_ids_and_drop_changes(mission: Mission) -> None:
     twin.reset()
     assert twin.state == mission.state and twin.id == mission.id
     assert "Harbor Lights Exercise" in repr(mission)
+
+
+def test_change_records_read_as_one_line_and_omit_absent_ids(mission: Mission) -> None:
+    """describe() for the text output; to_json() leaves out ids that do not apply."""
+    (block,) = apply(mission, c.block_nodes(c.ComponentRef("node", CRANE_CONTROL)))
+    assert block.describe() == 'blockNodes: node "Crane Control" blocked False -> True'
+    assert set(block.to_json()) == {
+        "method",
+        "componentType",
+        "_id",
+        "name",
+        "field",
+        "old",
+        "new",
+        "forceId",
+    }
+    (alert,) = apply(mission, c.add_node_alert(c.ComponentRef("node", HARBOR_GATE), "Hi", "info"))
+    assert alert.describe() == 'addNodeAlert: node "Harbor Gate" alerts None -> [info] Hi'
+    (pool,) = apply(mission, c.modify_resource_pool(c.ComponentRef("resourcePool", BLUE_FUEL), 0.5))
+    assert pool.describe() == 'modifyResourcePool: resourcePool "Fuel" balance 50 -> 50.5'

@@ -139,5 +139,5 @@ def adhoc_effect(
         order=1,
         arguments=stored,
     )
-    source = None if action is None else (action._f, action._n, action._a)
+    source = None if action is None else action.location
     return EffectView(mission, effect, source)

@@ -127,8 +127,8 @@ class ForceView(ComponentView):
         )
 
 
-def _root(force: Force) -> Node:
-    return Node(ROOT_ID, "0", ROOT_ID, name="ROOT")
+#: METIS's invisible root node, shown as the ``parent`` of top-level nodes (§1.3).
+_ROOT = Node(ROOT_ID, "0", ROOT_ID, name="ROOT")
 
 
 class NodeView(ComponentView):
@@ -179,7 +179,7 @@ class NodeView(ComponentView):
         if self._is_root:
             return None
         parent = self._m.parent_of(self._f, self._n)
-        return NodeView(self._m, self._f, _root(self._f) if parent is None else parent)
+        return NodeView(self._m, self._f, _ROOT if parent is None else parent)
 
     @property
     def siblings(self) -> list[NodeView]:
@@ -213,6 +213,11 @@ class ActionView(ComponentView):
         self._m, self._f, self._n, self._a = mission, force, node, action
         self.id, self.local_key, self.name = action.id, action.local_key, action.name
         self.type, self.description = action.type, action.description
+
+    @property
+    def location(self) -> tuple[Force, Node, Action]:
+        """The stored force, node and action behind this view (for effects it hosts)."""
+        return self._f, self._n, self._a
 
 
 class CostView(ComponentView):
