@@ -352,6 +352,7 @@ def test_pools_are_never_clamped_even_without_allow_negative(mission: Mission) -
     """Blue Fuel (50, allowNegative false) - 80 = -30; the docs' 'stops at zero' is wrong."""
     (change,) = run(mission, c.modify_resource_pool(pool(BLUE_FUEL), -80))
     assert (change.old, change.new, change.resource_id, change.name) == (50, -30, FUEL, "Fuel")
+    assert balance(mission, BLUE_FUEL) == -30
     run(mission, c.modify_resource_pool([pool(AMBER_FUEL), pool(AMBER_FUEL)], 5))
     assert balance(mission, AMBER_FUEL) == 50  # listed twice, credited twice
 

@@ -319,7 +319,7 @@ def _pool(mission: Mission, command: ModifyResourcePool) -> list[MissionChange]:
                 pool.local_key if resource is None else resource.name,
                 "balance",
                 old,
-                old + command.operand,
+                mission.balance(pool),
                 force.id,
                 resource_id=pool.resource_id,
                 details={"operand": command.operand},
