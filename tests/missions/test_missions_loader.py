@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mission_ids import BLUE, BUILD37, CRANE_CONTROL, EXAMPLE, example_doc
+from mission_ids import (
+    BLUE,
+    BUILD37,
+    CRANE_CONTROL,
+    EXAMPLE,
+    HARBOR_MAP,
+    TIDE_TABLE,
+    example_doc,
+)
 
 from metis_env.api.errors import ConfigError
 from metis_env.missions import (
@@ -205,6 +213,14 @@ def test_a_build_above_58_runs_no_import_build() -> None:
     legacy = json.loads(BUILD37.read_text()) | {"schemaBuildNumber": 99}
     with pytest.raises(MissionFormatError, match="seed: is not in schema"):
         load_mission(legacy)
+
+
+def test_only_builds_above_the_files_number_run() -> None:
+    """Build 40 empties files: it runs for a build-39 file and not for a build-40 one."""
+    assert load_mission(example_doc() | {"schemaBuildNumber": 39}).files == ()
+    at_40 = load_mission(example_doc() | {"schemaBuildNumber": 40})
+    assert [f.id for f in at_40.files] == [HARBOR_MAP, TIDE_TABLE]
+    assert at_40.definition == load_mission(EXAMPLE).definition
 
 
 # ---- errors ----

@@ -108,3 +108,25 @@ def test_an_adhoc_effect_checks_its_host_against_the_trigger(mission: Mission) -
     action = MissionView(mission).all_actions[0]
     with pytest.raises(ConfigError, match="must not be given"):
         adhoc_effect(mission, target_id="t", environment_id="e", action=action)
+
+
+def test_action_effects_run_by_order_mission_effects_by_position() -> None:
+    """§5.1: an action's effects sort by ``order``; mission effects keep array order."""
+    from mission_ids import example_doc
+
+    from metis_env.missions import load_mission
+
+    doc = example_doc()
+    cut = doc["forces"][0]["nodes"][1]["actions"][1]
+    cut["effects"][0]["order"], cut["effects"][1]["order"] = 5, 2
+    cut["effects"][1]["trigger"] = "execution-success"
+    start = dict(doc["effects"][0], _id="e2", localKey="2", name="Second", order=0)
+    start["arguments"] = [dict(a, _id=f"e2-{i}") for i, a in enumerate(start["arguments"])]
+    doc["effects"].append(start)
+    mission = load_mission(doc)
+    (action,) = [a for a in MissionView(mission).all_actions if a.id == CUT_POWER]
+    assert [e.order for e in effects_for(mission, "execution-success", action)] == [2, 5]
+    assert [e.name for e in effects_for(mission, "session-start")] == [
+        "Start announcement",
+        "Second",
+    ]

@@ -200,42 +200,35 @@ def _b53_metis_environment(doc: _Doc) -> None:
 
 
 def _b55_resources(doc: _Doc) -> None:
-    """One resource per mission, one pool per force, one cost per action (from scalars)."""
+    """One resource per mission, one pool per force, one cost per action, from the scalar
+    fields (which go in any case; a document that already has resources keeps them)."""
     label = doc.pop("resourceLabel", "Resources")
-    if "resources" in doc:
-        return
     resource_id = _new_id(doc.get("name"), "resource")
-    doc["resources"] = [{"_id": resource_id, "name": label, "icon": "resources/coins", "order": 0}]
+    create = "resources" not in doc
+    if create:
+        doc["resources"] = [
+            {"_id": resource_id, "name": label, "icon": "resources/coins", "order": 0}
+        ]
     for force in _forces(doc):
-        balance = force.pop("initialResources", 100)
-        negative = force.pop("allowNegativeResources", False)
-        force.setdefault(
-            "resourcePools",
-            [
-                {
-                    "_id": _new_id(force.get("_id"), "pool"),
-                    "localKey": "1",
-                    "resourceId": resource_id,
-                    "initialBalance": balance,
-                    "allowNegative": negative,
-                    "excluded": False,
-                }
-            ],
-        )
+        pool = {
+            "_id": _new_id(force.get("_id"), "pool"),
+            "localKey": "1",
+            "resourceId": resource_id,
+            "initialBalance": force.pop("initialResources", 100),
+            "allowNegative": force.pop("allowNegativeResources", False),
+            "excluded": False,
+        }
+        if create:
+            force.setdefault("resourcePools", [pool])
     for _, _, action in _actions(doc):
-        amount = action.pop("resourceCost", 0)
-        hidden = action.pop("resourceCostHidden", False)
-        action.setdefault(
-            "resourceCosts",
-            [
-                {
-                    "_id": _new_id(action.get("_id"), "cost"),
-                    "resourceId": resource_id,
-                    "baseAmount": amount,
-                    "hidden": hidden,
-                }
-            ],
-        )
+        cost = {
+            "_id": _new_id(action.get("_id"), "cost"),
+            "resourceId": resource_id,
+            "baseAmount": action.pop("resourceCost", 0),
+            "hidden": action.pop("resourceCostHidden", False),
+        }
+        if create:
+            action.setdefault("resourceCosts", [cost])
 
 
 def _b56_seed(doc: _Doc) -> None:
