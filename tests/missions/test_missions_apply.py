@@ -481,3 +481,65 @@ def test_apply_refuses_what_is_not_a_command(mission: Mission) -> None:
     """apply() takes only the commands of metis_env.missions.commands."""
     with pytest.raises(TypeError, match="not a mission command"):
         apply(mission, object())  # type: ignore[arg-type]
+
+
+# ---- the whole matrix: every method × every component type it takes ---------------------
+
+FAMILY = {
+    "block_nodes": ("nodes", ()),
+    "unblock_nodes": ("nodes", ()),
+    "update_node_block_status": ("nodes", (True,)),
+    "open_node": ("nodes", ()),
+    "close_node": ("nodes", ()),
+    "update_node_open_state": ("nodes", (True,)),
+    "add_node_alert": ("nodes", ("m", "suspicious")),
+    "modify_success_chance": ("actions", (0.05,)),
+    "modify_process_time": ("actions", (500,)),
+    "modify_resource_cost": ("actions", ([ComponentRef("resource", FUEL)], 1)),
+    "modify_resource_pool": ("pools", (3,)),
+    "grant_file_access": ("forces", ([ComponentRef("missionFile", TIDE_TABLE)],)),
+    "revoke_file_access": ("forces", ([ComponentRef("missionFile", TIDE_TABLE)],)),
+    "update_file_access": ("forces", ([ComponentRef("missionFile", TIDE_TABLE)], False)),
+}
+LEVELS: dict[str, dict[str, tuple[Any, list[str]]]] = {
+    "nodes": {
+        "node": (node(CRANE_CONTROL), [CRANE_CONTROL]),
+        "force": (force(AMBER), AMBER_NODES),
+        "mission": ("mission", BLUE_NODES + AMBER_NODES),
+    },
+    "actions": {
+        "action": (action(SPOOF), [SPOOF]),
+        "node": (node(CRANE_CONTROL), [SPOOF, CUT_POWER]),
+        "force": (force(AMBER), AMBER_ACTIONS),
+        "mission": ("mission", BLUE_ACTIONS + AMBER_ACTIONS),
+    },
+    "pools": {
+        "resourcePool": (pool(BLUE_FUEL), [BLUE_FUEL]),
+        "force": (force(AMBER), [AMBER_FUEL, AMBER_CREDITS]),
+        "mission": ("mission", [BLUE_FUEL, BLUE_CREDITS, AMBER_FUEL, AMBER_CREDITS]),
+    },
+    "forces": {
+        "force": (force(AMBER), [AMBER]),
+        "mission": ("mission", [BLUE, AMBER]),
+    },
+}
+MATRIX = [(name, level) for name, (family, _) in FAMILY.items() for level in LEVELS[family]]
+
+
+@pytest.mark.parametrize(("name", "level"), MATRIX, ids=[f"{n}-{lv}" for n, lv in MATRIX])
+def test_every_method_at_every_fan_out_level(mission: Mission, name: str, level: str) -> None:
+    """Each of the fourteen methods, given each component type it takes, reaches exactly
+    the components §4.2 says, in order, with one record each."""
+    family, rest = FAMILY[name]
+    target, expected = LEVELS[family][level]
+    target = whole(mission) if target == "mission" else target
+    if name == "close_node":  # closing needs opened nodes; a node closes its subtree too
+        run(mission, c.update_node_open_state(whole(mission), True))
+        if level == "node":
+            expected = [CRANE_CONTROL, BALLAST_PUMP]
+    changes = run(mission, c.CONTEXT_METHODS[name](target, *rest))
+    reached = [ch.force_id for ch in changes] if family == "forces" else [ch.id for ch in changes]
+    assert reached == expected
+    assert {ch.method for ch in changes} == {
+        "".join(w.title() if i else w for i, w in enumerate(name.split("_")))
+    }
