@@ -124,6 +124,10 @@ def test_to_json_is_the_call_in_metis_spelling() -> None:
         "resources": [{"componentType": "resource", "_id": "r1"}],
         "operand": -3,
     }
+    bare = c.modify_resource_cost([], {"_id": "r2"}, 1).to_json()["resources"]
+    assert bare == [{"componentType": "resource", "_id": "r2"}]
+    files = c.grant_file_access([], [{"_id": "f1"}]).to_json()["files"]
+    assert files == [{"componentType": "missionFile", "_id": "f1"}]
     alert = c.add_node_alert(ComponentRef("mission", "m"), "hi", "danger").to_json()
     assert alert == {
         "method": "addNodeAlert",

@@ -109,12 +109,18 @@ def to_ref(value: Any, *, default_type: str | None = None) -> ComponentRef | Non
 
 
 def _refs(
-    value: Any, method: str, argument: str, accepted: tuple[str, ...] | None
+    value: Any,
+    method: str,
+    argument: str,
+    accepted: tuple[str, ...] | None,
+    default_type: str | None = None,
 ) -> tuple[ComponentRef, ...]:
+    """``value`` (one component or a list) as refs; ``accepted=None``: any type, and a
+    mapping without ``componentType`` counts as ``default_type``."""
     items = list(value) if isinstance(value, list | tuple) else [value]
     out = []
     for item in items:
-        ref = to_ref(item, default_type=None if accepted else "missionFile")
+        ref = to_ref(item, default_type=default_type)
         if ref is None or (accepted is not None and ref.component_type not in accepted):
             takes = _either(accepted) + " components" if accepted else "components with an _id"
             shown = _describe(item) if ref is None else f'{_a(ref.component_type)} ("{ref.id}")'
@@ -252,7 +258,7 @@ class ModifyResourceCost(MissionCommand):
 
     def __post_init__(self) -> None:
         self._set("apply_to", _refs(self.apply_to, self.method, "apply_to", _TO_ACTIONS))
-        self._set("resources", _refs(self.resources, self.method, "resources", None))
+        self._set("resources", _refs(self.resources, self.method, "resources", None, "resource"))
         self._set("operand", _operand(self.operand, self.method))
 
 
@@ -283,7 +289,7 @@ class UpdateFileAccess(MissionCommand):
 
     def __post_init__(self) -> None:
         self._set("apply_to", _refs(self.apply_to, self.method, "apply_to", _TO_FORCES))
-        self._set("files", _refs(self.files, self.method, "files", None))
+        self._set("files", _refs(self.files, self.method, "files", None, "missionFile"))
         self._set("granted", _flag(self.granted, self.method, "granted"))
 
 
