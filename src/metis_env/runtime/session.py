@@ -213,9 +213,11 @@ class Session:
         def context(env_id: str) -> EnvHookContext:
             return EnvHookContext(self.host, env_id, event)
 
-        return await self._runner.run_hooks(
-            batches, context, timeout_ms, stop=lambda: self._result is not None
-        )
+        def stop() -> bool:  # teardown hooks run even after a KeyboardInterrupt
+            interrupted = event == _SETUP and self._runner.interrupt is not None
+            return self._result is not None or interrupted
+
+        return await self._runner.run_hooks(batches, context, timeout_ms, stop)
 
     async def _tear_down(self) -> None:
         """Teardown (end and reset): sleeps end, scripts are cancelled, teardown hooks run."""

@@ -191,13 +191,12 @@ class TaskRunner:
         """Run each batch's hooks in order, batches one after another; True if none failed.
 
         Within a batch the first failure skips the rest (METIS's rule); ``context(env_id)``
-        makes each hook's context; once ``stop()`` is true (or a script raised
-        ``KeyboardInterrupt``) the remaining hooks are skipped.
+        makes each hook's context; once ``stop()`` is true the remaining hooks are skipped.
         """
         ok = True
         for batch in batches:
             for index, (hook, record) in enumerate(zip(batch.hooks, batch.records, strict=True)):
-                if stop() or self.interrupt is not None:
+                if stop():
                     self.skip(record, "the session was interrupted")
                     ok = False
                     continue
