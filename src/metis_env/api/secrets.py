@@ -166,6 +166,8 @@ def secret_values(data: Any, key: str | None = None) -> list[str]:
     elif isinstance(data, str) and data:
         if key is not None and is_secret_key(key):
             found.append(data)
+            # "Bearer abc": the credential alone may be quoted elsewhere, too.
+            found.extend(word for word in data.split(" ")[1:] if word)
         else:
             found.extend(_string_secrets(data, key))
     return sorted(set(found), key=len, reverse=True)
