@@ -156,6 +156,9 @@ def test_run_json_into_a_closed_pipe_ends_quietly(write_env: WriteEnv, tmp_path:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
     assert not any(noise in stderr for noise in NOISE), stderr
 
 

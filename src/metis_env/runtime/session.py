@@ -369,11 +369,14 @@ class Session:
         plans = [(request, self.plan_effect(request, announce=False)) for request in effects]
 
         async def body() -> None:
-            if await self.start(announce=[planned[0] for _, planned in plans]):
-                for request, planned in plans:
-                    if self._runner.interrupt is not None:
-                        break
-                    await self.run_effect(request, planned=planned)
+            if not await self.start(announce=[planned[0] for _, planned in plans]):
+                for _, (record, _) in plans:
+                    self._runner.skip(record, "setup failed")
+                return
+            for request, planned in plans:
+                if self._runner.interrupt is not None:
+                    break
+                await self.run_effect(request, planned=planned)
 
         work = asyncio.create_task(body())
         interrupted: BaseException | None = None
