@@ -13,12 +13,14 @@ The values a host hands out (`SessionInfo`, `EffectInfo` …) are frozen snapsho
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from metis_env.api.errors import MetisEnvError
 from metis_env.runtime.configs import TargetEnvConfig
 from metis_env.runtime.stores import TargetEnvStore
+from metis_env.schema import TargetEnvSchema, TargetSchema
 
 __all__ = [
     "ContextHost",
@@ -124,6 +126,28 @@ class EffectInfo:
     @property
     def _id(self) -> str:
         return self.id
+
+    @classmethod
+    def of(
+        cls,
+        environment: TargetEnvSchema,
+        target: TargetSchema,
+        args: dict[str, Any],
+        trigger: str = "session-start",
+        triggered_by: Any = None,
+    ) -> EffectInfo:
+        """A new effect (fresh id) running ``target`` of ``environment`` with ``args``."""
+        return cls(
+            id=uuid.uuid4().hex,
+            name=target.name,
+            target=TargetInfo(target.id, target.name, target.description),
+            environment=EnvironmentInfo(
+                environment.id or "", environment.name, environment.description, environment.version
+            ),
+            args=args,
+            trigger=trigger,
+            triggered_by=triggered_by,
+        )
 
     @property
     def type(self) -> str:

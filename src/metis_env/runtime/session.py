@@ -31,11 +31,12 @@ from metis_env.runtime.events import (
     TaskEvent,
     emit_safely,
 )
-from metis_env.runtime.host import EffectInfo, EnvironmentInfo, TargetInfo
+from metis_env.runtime.host import EffectInfo
 from metis_env.runtime.loader import EnvironmentNotFoundError, LoadedEnvironment
 from metis_env.runtime.local import LocalHost, Mission
 from metis_env.runtime.records import OutputRecord, SessionResult, TaskRecord
 from metis_env.runtime.state import SessionState, check_transition
+from metis_env.runtime.stores import SessionStores
 from metis_env.runtime.tasks import HookBatch, TaskRunner
 from metis_env.schema import HOOK_EVENTS, PlannedArguments
 
@@ -153,7 +154,7 @@ class Session:
         return self.host.instance_id
 
     @property
-    def stores(self) -> Any:
+    def stores(self) -> SessionStores:
         """The current instance's stores (a reset starts new, empty ones)."""
         return self.host.stores
 
@@ -337,17 +338,10 @@ class Session:
         env = self.environments[request.env_id]
         target = env.target(request.target_id)
         bound = arguments.bind()  # phase two: now, not when planned
-        schema = env.schema
-        effect = EffectInfo(
-            id=uuid.uuid4().hex,
-            name=target.name,
-            target=TargetInfo(target.id, target.name, target.description),
-            environment=EnvironmentInfo(env.id, schema.name, schema.description, schema.version),
-            args=bound.values,
-            trigger=request.trigger,
-            triggered_by=request.triggered_by,
+        effect = EffectInfo.of(
+            env.schema, target, bound.values, request.trigger, request.triggered_by
         )
-        context = TargetScriptContext(self.host, effect, bound.get)
+        context = TargetScriptContext(self.host, effect, arguments.value)
         await self._runner.execute(record, target.run(context, effect.args))
         return record
 
