@@ -103,6 +103,7 @@ class TaskRunner:
         self.interrupt: KeyboardInterrupt | None = None  # raised by user code, re-raised later
         self.cancel_reason: str | None = None  # why running tasks were cancelled
         self._given_up: dict[asyncio.Task[Any], asyncio.Future[None]] = {}  # wakes execute()
+        self._labels: dict[asyncio.Task[Any], str] = {}  # running task -> its record's label
 
     def bind(self, context: contextvars.Context) -> None:
         """Run every later task in a copy of ``context``."""
@@ -117,6 +118,9 @@ class TaskRunner:
         elif status not in ("queued", "skipped"):
             record.ended_at = _now()
         self._on_change(record)
+
+    def _forget_label(self, task: asyncio.Task[Any]) -> None:
+        self._labels.pop(task, None)
 
     def skip(self, record: TaskRecord, reason: str) -> None:
         """Record ``record`` as skipped for ``reason``."""
@@ -134,7 +138,9 @@ class TaskRunner:
         context = (self._context or contextvars.copy_context()).copy()
         task = asyncio.create_task(_contained(work), context=context)
         self.running.add(task)
+        self._labels[task] = record.label
         task.add_done_callback(self.running.discard)
+        task.add_done_callback(self._forget_label)
         given_up = asyncio.get_running_loop().create_future()  # set if someone abandons it
         self._given_up[task] = given_up
         self._mark(record, "running")
@@ -229,16 +235,19 @@ class TaskRunner:
         return False
 
     def _abandon(self, task: asyncio.Task[Any]) -> None:
+        if task in self.abandoned:
+            return
         self.abandoned.add(task)
         task.add_done_callback(self.abandoned.discard)
         given_up = self._given_up.get(task)
         if given_up is not None and not given_up.done():
             given_up.set_result(None)
-        logger.error("A task %s; the session moves on without it", abandoned_text(self.grace_ms))
+        label = self._labels.get(task, "a task")
+        logger.error("%s %s; the session goes on without it", label, abandoned_text(self.grace_ms))
 
     async def stop_all(self) -> None:
         """Cancel every running task (bounded by the grace period for all of them)."""
-        tasks = [t for t in self.running if not t.done()]
+        tasks = [t for t in self.running if not t.done() and t not in self.abandoned]
         for task in tasks:
             task.cancel()
         if tasks:
