@@ -71,9 +71,15 @@ async def test_every_transition_is_logged_at_debug(
 
 
 async def test_start_twice_and_end_twice(tmp_path: Path) -> None:
-    """start() after start raises; end() is idempotent and returns the same result."""
-    session = Session([environment("env-a", tmp_path)])
+    """start() after start raises; end() is idempotent and returns the same result; the
+    reprs show the state."""
+    session = Session([environment("env-a", tmp_path)], name="s")
+    assert repr(session) == f"Session(id={session.id!r}, name='s', state='unstarted')"
     assert await session.start() is True
+    assert repr(session.host) == (
+        f"LocalHost(session={session.id!r}, instance={session.instance_id!r}, state='started')"
+    )
+    assert repr(session.clients) == "SessionClients(clients=0, closed=0)"
     with pytest.raises(SessionStateError, match="cannot go from started to starting"):
         await session.start()
     first = await session.end()

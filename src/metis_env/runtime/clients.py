@@ -51,6 +51,9 @@ class SessionClients:
         self._closed: set[int] = set()  # ids of clients told to disconnect
         self._ended = False  # after close_now(): a new client is closed at once
 
+    def __repr__(self) -> str:
+        return f"SessionClients(clients={len(self.scope.clients)}, closed={len(self._closed)})"
+
     def activate_in(self, context: contextvars.Context) -> None:
         """Make clients created in ``context`` (and copies of it) register here."""
         context.run(self.scope.activate)

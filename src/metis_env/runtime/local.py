@@ -126,6 +126,10 @@ class LocalHost:
         self.stores = SessionStores()  # replaced by renew(): a reset starts empty
         self._sleeps: set[asyncio.Future[None]] = set()  # sleeps in flight
 
+    def __repr__(self) -> str:
+        ids = f"session={self._session_id!r}, instance={self._instance_id!r}"
+        return f"LocalHost({ids}, state={str(self._state())!r})"
+
     # -- lifecycle, called by the session -----------------------------------------------
 
     def renew(self) -> None:
