@@ -372,27 +372,12 @@ class Session:
                     break
                 await self.run_effect(request, planned=planned)
 
-        work = asyncio.create_task(body())
         interrupted: BaseException | None = None
         try:
-            done, _ = await asyncio.wait(
-                {work}, timeout=None if timeout_ms is None else timeout_ms / 1000
-            )
-            if not done:
-                self._error = (
-                    f"the session timed out after {timeout_ms} ms; running tasks were cancelled"
-                )
-                self._runner.cancel_reason = (
-                    f"cancelled: the session timed out after {timeout_ms} ms"
-                )
-                await self._stop_body(work)
-            elif not work.cancelled() and work.exception() is not None:
-                raise work.exception()  # type: ignore[misc]
+            self._error = await self._runner.supervise(body(), timeout_ms)
         except (asyncio.CancelledError, KeyboardInterrupt) as exc:
             interrupted = exc
             self._error = "the session was interrupted; running tasks were cancelled"
-            self._runner.cancel_reason = "cancelled: the session was interrupted"
-            await self._stop_body(work)
         finally:
             if self._runner.interrupt is not None and self._error is None:
                 self._error = "the session was interrupted; running tasks were cancelled"
@@ -402,11 +387,6 @@ class Session:
         if self._runner.interrupt is not None:
             raise self._runner.interrupt
         return result
-
-    async def _stop_body(self, work: asyncio.Task[None]) -> None:
-        """Cancel `run`'s body; it stops within two grace periods (its task's, its own)."""
-        work.cancel()
-        await asyncio.wait({work}, timeout=(2 * self.cancel_grace_ms + 1000) / 1000)
 
     def result(self, error: str | None = None) -> SessionResult:
         """The session's result so far; ``error`` overrides the derived message."""

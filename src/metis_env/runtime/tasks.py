@@ -256,6 +256,35 @@ class TaskRunner:
             if not task.done():
                 self._abandon(task)
 
+    async def supervise(
+        self, work: Coroutine[Any, Any, None], timeout_ms: int | None
+    ) -> str | None:
+        """Run ``work`` (a session's body, which runs tasks through this runner) as a task.
+
+        Returns ``None`` when it ended, or the timeout message after cancelling it when
+        ``timeout_ms`` passed first. When the caller is cancelled, ``work`` is cancelled too
+        and the cancellation re-raised. Stopping ``work`` is bounded: it waits for its own
+        task's grace period, so it gets two, plus a second.
+        """
+        task = asyncio.create_task(work)
+        bound = (2 * self.grace_ms + 1000) / 1000
+        try:
+            timeout = None if timeout_ms is None else timeout_ms / 1000
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+        except BaseException:
+            self.cancel_reason = "cancelled: the session was interrupted"
+            task.cancel()
+            await asyncio.wait({task}, timeout=bound)
+            raise
+        if not done:
+            self.cancel_reason = f"cancelled: the session timed out after {timeout_ms} ms"
+            task.cancel()
+            await asyncio.wait({task}, timeout=bound)
+            return f"the session timed out after {timeout_ms} ms; running tasks were cancelled"
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+        return None
+
     def cancel_all_now(self) -> None:
         """Cancel every running task without waiting (the last resort of an interrupted end)."""
         for task in list(self.running):
