@@ -77,17 +77,31 @@ class SessionClients:
             self._disconnect_now(client)
 
     async def close_all(self) -> None:
-        """Disconnect every client and wait for each (bounded); failures go to `errors`."""
+        """Disconnect every client, all at once, waiting for each at most
+        ``close_timeout_ms``; failures go to `errors`, in creation order.
+
+        Every ``disconnect()`` is called before the first wait, so a cancelled wait
+        leaves no client without its close started.
+        """
+        started: list[tuple[Any, Any]] = []
         for client in list(self.scope.clients):
             self._closed.add(id(client))
             try:
-                handle = client.disconnect(_CODE, _REASON)
-                if inspect.isawaitable(handle):
-                    await asyncio.wait_for(handle, self.close_timeout_ms / 1000)
-            except TimeoutError:
-                self.errors.append(f"{client!r}: did not close within {self.close_timeout_ms} ms")
+                started.append((client, client.disconnect(_CODE, _REASON)))
             except Exception as exc:
                 self.errors.append(f"{client!r}: {type(exc).__name__}: {exc}")
+        failures = await asyncio.gather(*(self._wait(c, handle) for c, handle in started))
+        self.errors.extend(failure for failure in failures if failure is not None)
+
+    async def _wait(self, client: Any, handle: Any) -> str | None:
+        try:
+            if inspect.isawaitable(handle):
+                await asyncio.wait_for(handle, self.close_timeout_ms / 1000)
+        except TimeoutError:
+            return f"{client!r}: did not close within {self.close_timeout_ms} ms"
+        except Exception as exc:
+            return f"{client!r}: {type(exc).__name__}: {exc}"
+        return None
 
     def close_now(self) -> None:
         """Tell every client not yet closed to disconnect, without waiting (the end of an
