@@ -78,7 +78,7 @@ class SessionClients:
 
     async def close_all(self) -> None:
         """Disconnect every client, all at once, waiting for each at most
-        ``close_timeout_ms``; failures go to `errors`, in creation order.
+        ``close_timeout_ms``; failures go to `errors` (never raised).
 
         Every ``disconnect()`` is called before the first wait, so a cancelled wait
         leaves no client without its close started.

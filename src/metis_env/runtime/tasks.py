@@ -181,7 +181,7 @@ class TaskRunner:
             return
         if isinstance(exc, KeyboardInterrupt):
             self.interrupt = self.interrupt or exc
-            self._mark(record, "cancelled", "interrupted: the script raised KeyboardInterrupt")
+            self._mark(record, "cancelled", "interrupted: it raised KeyboardInterrupt")
             return
         record.traceback = "".join(traceback.format_exception(exc))
         self._mark(record, "failure", f"{type(exc).__name__}: {exc}")
