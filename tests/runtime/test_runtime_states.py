@@ -334,4 +334,5 @@ async def test_keyboard_interrupt_from_a_script_ends_cleanly(tmp_path: Path) -> 
         ("later", "skipped"),
         ("teardown", "success"),
     ]
+    assert result.tasks[0].error == "interrupted: it raised KeyboardInterrupt"
     assert result.status == "cancelled"
