@@ -82,7 +82,10 @@ def test_dict_declaration_kinds() -> None:
 @pytest.mark.parametrize(
     ("declaration", "message"),
     [
-        ({"_id": "x", "name": "X", "type": "numbr"}, "type: must be one of number, string, text"),
+        (
+            {"_id": "x", "name": "X", "type": "numbr"},
+            "type: must be one of string, text, large-string, number",
+        ),
         (
             {"_id": "x", "name": "X", "type": "number", "required": True},
             "default: is required when required=True",

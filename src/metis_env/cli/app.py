@@ -3,12 +3,18 @@
 Exit codes: 0 success; 1 the target or a hook failed (``run``), an example failed
 (``demo``), or the simulator could not listen (``serve``); 2 bad usage or config (unknown
 environment, target or config, a bad argument, a ``check`` error); 130 interrupted.
+
+``run`` drives its event loop with `run_bounded`, whose shutdown is bounded: a script task
+that ignores cancellation cannot keep the command from printing its result and exiting
+(the console script then ends the process with ``os._exit``, see `main`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,13 +24,13 @@ import typer
 
 from metis_env import __version__
 from metis_env.api.errors import ConfigError
-from metis_env.runtime import run_target
+from metis_env.runtime import abandoned_at_exit, run_bounded, run_target
 from metis_env.simulator import serve as serve_simulator
 
 from .catalog import build_check, build_list
 from .demo import run_demo
 from .results import RunReport
-from .ui import Ui
+from .ui import LiveEvents, Ui
 
 __all__ = ["app", "main", "parse_overrides"]
 
@@ -38,6 +44,8 @@ app = typer.Typer(
 
 #: Exit codes.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: How long tasks left when ``run``'s session is over may take to stop once cancelled.
+SHUTDOWN_MS = 1_000
 
 RootArg = Annotated[
     Path,
@@ -133,7 +141,7 @@ def run(
     started = time.perf_counter()
     try:
         overrides = parse_overrides(set_ or [])
-        result = asyncio.run(
+        result = run_bounded(
             run_target(
                 root,
                 env,
@@ -141,9 +149,10 @@ def run(
                 config_id=config,
                 arg_texts=arg or [],
                 config_overrides=overrides,
-                output=ui.output,
+                events=LiveEvents(ui),
                 timeout_ms=timeout,
-            )
+            ),
+            shutdown_ms=SHUTDOWN_MS,
         )
     except ConfigError as exc:
         raise _fail(ui, str(exc), EXIT_USAGE) from None
@@ -240,5 +249,22 @@ def demo(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """The ``metis-env`` console script (exits with the command's code)."""
-    app(args=None if argv is None else list(argv), prog_name="metis-env")
+    """The ``metis-env`` console script (exits with the command's code).
+
+    When a command had to leave tasks running that ignored cancellation (`run_bounded`),
+    the process ends with ``os._exit`` after flushing its output: interpreter shutdown
+    would otherwise finalize those tasks' coroutines, which can loop forever or print
+    ``coroutine ignored GeneratorExit``.
+    """
+    try:
+        app(args=None if argv is None else list(argv), prog_name="metis-env")
+    except SystemExit as exc:
+        if abandoned_at_exit():
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            os._exit(code)
+        raise

@@ -3,11 +3,19 @@
 Consoles are built per invocation (not at import), so ``NO_COLOR``, ``COLUMNS`` and a test
 runner's swapped streams apply. Dynamic text (script output, messages from the wire, file
 paths) is always passed as `rich.text.Text`, never parsed as markup (STYLE.md §3.8).
+
+When stdout's reader goes away (``metis-env run … --json | head -5``), the first write that
+fails with ``BrokenPipeError`` points stdout at the null device and later writes are
+dropped: the command finishes its work quietly. (Rich's default is to raise
+``SystemExit(1)`` from inside ``print``, which would surface inside whatever script's
+``send_output`` happened to print, as that script's failure.)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +24,13 @@ from typing import Any, Protocol
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from metis_env.runtime import OutputRecord, TaskRecord
+from metis_env.runtime import ClientEvent, OutputRecord, SessionEvent, TaskRecord
 
 __all__ = [
     "JsonResult",
+    "LiveEvents",
     "Ui",
+    "client_event_json",
     "iso",
     "output_json",
     "output_line",
@@ -111,6 +121,36 @@ def task_json(record: TaskRecord) -> dict[str, Any]:
     }
 
 
+def client_event_json(record: ClientEvent) -> dict[str, Any]:
+    """One client event as a JSON object (``"type": "client"``; the URL is redacted)."""
+    return {
+        "type": "client",
+        "time": iso(record.time),
+        "url": record.url,
+        "event": record.kind,
+        "detail": record.detail,
+    }
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device (its reader is gone), so exit flushes succeed."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        pass
+
+
+class _Console(Console):
+    """A Rich console that goes quiet when its reader leaves, instead of exiting."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if not self.stderr:
+            _silence_stdout()
+
+
 @dataclass
 class Ui:
     """The two consoles of one invocation, and whether it speaks JSON.
@@ -124,23 +164,42 @@ class Ui:
     out: Console
     err: Console
     json: bool = False
+    #: Set once stdout's reader went away; later writes to stdout are dropped.
+    stdout_gone: bool = False
 
     @classmethod
     def create(cls, json_mode: bool = False) -> Ui:
         """Consoles for the current streams and environment (``NO_COLOR`` is honoured)."""
-        return cls(Console(highlight=False), Console(stderr=True, highlight=False), json_mode)
+        return cls(_Console(highlight=False), _Console(stderr=True, highlight=False), json_mode)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """``out.print``, unless stdout's reader is gone (see the module docstring)."""
+        if self.stdout_gone:
+            return
+        try:
+            self.out.print(*objects, **options)
+        except BrokenPipeError:
+            self.stdout_gone = True
+            _silence_stdout()
 
     def emit(self, obj: Mapping[str, Any]) -> None:
         """Write one JSON object as one line on stdout."""
         text = json.dumps(obj, ensure_ascii=False, default=str)
-        self.out.print(text, markup=False, highlight=False, soft_wrap=True, emoji=False)
+        self.print(text, markup=False, highlight=False, soft_wrap=True, emoji=False)
 
     def output(self, record: OutputRecord) -> None:
         """Show one output as it happens."""
         if self.json:
             self.emit(output_json(record))
         else:
-            self.out.print(output_line(record), soft_wrap=True)
+            self.print(output_line(record), soft_wrap=True)
+
+    def client_event(self, record: ClientEvent) -> None:
+        """Show a client's reconnect, give-up or unexpected close as it happens."""
+        if self.json:
+            self.emit(client_event_json(record))
+        else:
+            self.print(Text(str(record), style="yellow"), soft_wrap=True)
 
     def show(self, result: JsonResult) -> None:
         """Show a command's result: its JSON lines, or its Rich rendering."""
@@ -148,15 +207,32 @@ class Ui:
             for obj in result.json_lines():
                 self.emit(obj)
         else:
-            self.out.print(result)
+            self.print(result)
 
     def note(self, message: str, style: str = "bold") -> None:
         """A human-only line on stdout (nothing in JSON mode)."""
         if not self.json:
-            self.out.print(Text(message, style=style), soft_wrap=True)
+            self.print(Text(message, style=style), soft_wrap=True)
 
     def error(self, message: str, *, exit_code: int) -> None:
         """Report an error on stderr (and as a JSON ``error`` object in JSON mode)."""
         self.err.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
         if self.json:
             self.emit({"type": "error", "error": message, "exit_code": exit_code})
+
+
+@dataclass
+class LiveEvents:
+    """The event sink of ``metis-env run``: outputs and client events as they happen.
+
+    Task changes and mission changes are not printed live: the final report lists them.
+    """
+
+    ui: Ui
+
+    def emit(self, record: SessionEvent) -> None:
+        """Show ``record`` if it is shown live."""
+        if isinstance(record, OutputRecord):
+            self.ui.output(record)
+        elif isinstance(record, ClientEvent):
+            self.ui.client_event(record)

@@ -192,10 +192,16 @@ def _pick(module: Any, cls: type[_T], name: str) -> _T:
 
 
 def _import(module_name: str, path: Path, cls: type[_T], name: str) -> _T:
-    """Import ``module_name`` and pick its schema; raises `LookupError` with a message."""
+    """Import ``module_name`` and pick its schema; raises `LookupError` with a message.
+
+    Anything the module raises is a problem of that file, ``SystemExit`` (``sys.exit()``)
+    included; only ``KeyboardInterrupt`` goes through.
+    """
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit from user code: its failure
         raise LookupError(f"failed to import: {_describe_failure(exc, path)}") from exc
     try:
         return _pick(module, cls, name)
@@ -203,18 +209,51 @@ def _import(module_name: str, path: Path, cls: type[_T], name: str) -> _T:
         raise LookupError(f'The module at path "{path}" {exc}') from None
 
 
-def _target_dirs(directory: Path) -> list[Path]:
-    """Every folder under ``directory`` (itself included) holding a ``schema.py``, sorted."""
-    found = [directory] if (directory / _SCHEMA_FILE).is_file() else []
-    for child in sorted(directory.iterdir()):
-        if child.is_dir() and not child.name.startswith((".", "__")):
-            found.extend(_target_dirs(child))
+def _target_dirs(directory: Path, report: LoadReport) -> list[Path]:
+    """Every folder under ``directory`` (itself included) holding a ``schema.py``, sorted.
+
+    Symlinked folders are followed once: a folder whose real path was already walked is
+    skipped, as an error when it is one of its own ancestors (a symlink loop, which would
+    otherwise be walked until the path is too long), else as a warning.
+    """
+    found: list[Path] = []
+    seen: dict[Path, Path] = {}  # real path -> the path it was first walked as
+    stack: list[tuple[Path, tuple[Path, ...]]] = [(directory, ())]  # (folder, its ancestors)
+    while stack:
+        folder, ancestors = stack.pop()
+        try:
+            real = folder.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop on older Pythons
+            report.problems.append(Problem(folder, f"cannot read this folder: {exc}"))
+            continue
+        if real in seen:
+            if real in ancestors:
+                message = (
+                    f'symlink loop: "{folder}" leads back to "{seen[real]}"; not walked again '
+                    "(remove the link or point it elsewhere)"
+                )
+                report.problems.append(Problem(folder, message))
+            else:
+                message = f'same folder as "{seen[real]}" (through a symlink); skipped'
+                report.problems.append(Problem(folder, message, "warning"))
+            continue
+        seen[real] = folder
+        if (folder / _SCHEMA_FILE).is_file():
+            found.append(folder)
+        try:
+            children = sorted(folder.iterdir())
+        except OSError as exc:
+            report.problems.append(Problem(folder, f"cannot list this folder: {exc}"))
+            continue
+        for child in reversed(children):
+            if child.is_dir() and not child.name.startswith((".", "__")):
+                stack.append((child, (*ancestors, real)))
     return found
 
 
 def _load_targets(env: LoadedEnvironment, report: LoadReport) -> None:
     targets_dir = env.path / "targets"
-    for directory in _target_dirs(targets_dir):
+    for directory in _target_dirs(targets_dir, report):
         path = directory / _SCHEMA_FILE
         parts = directory.relative_to(env.path).parts
         if any("." in part for part in parts):
@@ -265,7 +304,9 @@ def _load_one(env_dir: Path, report: LoadReport) -> LoadedEnvironment | None:
         return None
     try:
         package = _new_package(env_dir, env_id)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit from __init__.py too
         report.problems.append(Problem(env_dir / "__init__.py", f"failed to import: {exc}"))
         return None
     try:

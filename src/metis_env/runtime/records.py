@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -107,3 +108,32 @@ class SessionResult:
     def ok(self) -> bool:
         """True when every task succeeded."""
         return self.status == "success"
+
+    @classmethod
+    def derive(
+        cls,
+        tasks: Sequence[TaskRecord],
+        outputs: Sequence[OutputRecord],
+        *,
+        error: str | None,
+        setup_failed: bool,
+        cleanup_errors: Sequence[str] = (),
+        client_stats: Sequence[dict[str, Any]] = (),
+    ) -> SessionResult:
+        """The result of a session: ``cancelled`` when ``error`` is given (a timeout, an
+        interrupt), else ``failure`` when a task failed or setup did, else ``success``."""
+        failed = [t for t in tasks if t.status == "failure"]
+        status: SessionStatus = "success"
+        if error is not None:
+            status = "cancelled"
+        elif failed or setup_failed:
+            status = "failure"
+            error = f"{failed[0].label} failed: {failed[0].error}" if failed else "setup failed"
+        return cls(
+            status,
+            list(tasks),
+            list(outputs),
+            error,
+            list(cleanup_errors),
+            client_stats=list(client_stats),
+        )

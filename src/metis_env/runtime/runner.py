@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from metis_env.api.errors import ConfigError
+from metis_env.runtime.events import EventSink
 from metis_env.runtime.loader import (
     ENV_ID_PATTERN,
     EnvironmentNotFoundError,
@@ -83,8 +84,10 @@ async def run_target(
     arg_texts: Sequence[str] = (),
     config_overrides: Mapping[str, Any] | None = None,
     output: OutputSink | None = None,
+    events: EventSink | None = None,
     timeout_ms: int | None = None,
     session_name: str = "metis-env session",
+    cancel_grace_ms: int = 1_000,
 ) -> SessionResult:
     """Run ``target_id`` of ``<root>/<env_id>``: setup hooks, the script, teardown hooks.
 
@@ -100,9 +103,12 @@ async def run_target(
         config_overrides: keys merged over the selected config's ``data`` whenever a
             script reads it (``metis-env run --set port=9000``); needs ``config_id``.
         output: called with every output record as it happens.
+        events: the event sink: tasks, outputs, mission changes, client events.
         timeout_ms: cancel whatever still runs after this long, then tear down;
             ``None``: no limit.
         session_name: ``context.session.name``.
+        cancel_grace_ms: how long a cancelled script or hook may take to stop before the
+            session abandons it (its record says so).
 
     Raises:
         EnvironmentNotFoundError: no such folder, or the environment did not load (the
@@ -124,6 +130,8 @@ async def run_target(
             config_ids={env_id: config_id},
             config_overrides={env_id: dict(config_overrides or {})},
             output=output,
+            events=events,
+            cancel_grace_ms=cancel_grace_ms,
         )
         request = EffectRequest(env_id, target_id, given)
         result = await session.run([request], timeout_ms=timeout_ms)

@@ -1,93 +1,88 @@
-"""`Session`: setup hooks → target scripts → teardown hooks, every step recorded.
+"""`Session`: setup hooks → target scripts → teardown hooks, as one explicit state machine.
 
-Ordering and failure rules follow the original (metis-behaviour §6):
+The state is one `SessionState` behind one setter (every change is checked against
+`TRANSITIONS` and logged ``old -> new`` at DEBUG). `start`, `reset` and `end` are *phases*:
+they take one lock, so they run one at a time (``end()`` during ``start()`` waits for the
+setup hooks, then tears everything down). Contexts reach the session only through its
+`LocalHost`; everything it reports goes to one `EventSink`.
 
-* ``environment-setup`` hooks run per environment in registration order; the first failure
-  stops that environment's remaining hooks (recorded ``skipped``);
-* if any setup hook failed, no script runs (effects recorded ``skipped``);
-* scripts run one after another; a failing script does not stop the next;
-* ``environment-teardown`` hooks always run, even after setup or script failures, per
-  environment with the same stop-on-failure rule.
-
-Ours: environments are set up one after another (the original runs them in parallel), so
-records are deterministic; teardown also runs after a failed setup (the original leaves the
-session stuck in ``starting``); a running script is cancelled at teardown (its ``sleep``, or
-whatever it awaits, raises ``asyncio.CancelledError``; recorded ``cancelled``); a timeout or
-Ctrl-C cancels what runs, still tears down, then re-raises; and every `WebSocketApi` created
-inside the session is disconnected (1001, "Session teardown") after the teardown hooks.
+Ordering and failure rules follow METIS (metis-behaviour §6), with the deviations listed in
+``docs/runtime.md``: environments are set up one after another; teardown also runs after a
+failed setup; at teardown sleeps end and running scripts are cancelled (one that ignores
+cancellation is abandoned after ``cancel_grace_ms``); clients created in the session are
+closed; `end` completes even when it is itself cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
-import inspect
 import logging
-import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from metis_env.api.tracking import ClientScope, track_clients
-from metis_env.runtime.context import EnvHookContext, Force, Mission, TargetScriptContext
+from metis_env.runtime.clients import SessionClients
+from metis_env.runtime.context import EnvHookContext, TargetScriptContext
+from metis_env.runtime.events import (
+    EventSink,
+    SessionEvent,
+    TaskEvent,
+    emit_safely,
+)
+from metis_env.runtime.host import EffectInfo
 from metis_env.runtime.loader import EnvironmentNotFoundError, LoadedEnvironment
-from metis_env.runtime.records import OutputRecord, SessionResult, SessionStatus, TaskRecord
+from metis_env.runtime.local import LocalHost, Mission
+from metis_env.runtime.records import OutputRecord, SessionResult, TaskRecord
+from metis_env.runtime.state import SessionState, check_transition
 from metis_env.runtime.stores import SessionStores
-from metis_env.schema import HOOK_EVENTS
+from metis_env.runtime.tasks import HookBatch, TaskRunner
+from metis_env.schema import HOOK_EVENTS, PlannedArguments
 
 __all__ = ["EffectRequest", "OutputSink", "Session"]
 
 logger = logging.getLogger("metis_env.runtime")
 OutputSink = Callable[[OutputRecord], None]
 _SETUP, _TEARDOWN = HOOK_EVENTS
+S = SessionState
 
 
 @dataclass(frozen=True)
 class EffectRequest:
-    """One target to run in a session, with the values given for its parameters."""
+    """One target to run in a session, with the values given for its parameters.
+
+    ``trigger`` is METIS's effect trigger (``session-start``, ``execution-initiation`` …):
+    it decides ``context.type``; ``triggered_by`` is who triggered an execution effect.
+    """
 
     env_id: str
     target_id: str
     args: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _client_stats(client: Any) -> dict[str, Any]:
-    """``{"url": ..., **client.stats()}``; only what the client offers (stand-ins too)."""
-    stats = getattr(client, "stats", None)
-    url = getattr(client, "url", None)
-    return {"url": url if isinstance(url, str) else repr(client), **(stats() if stats else {})}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def _call(fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
-    """Call ``fn`` inside the task, so even a synchronous failure is recorded."""
-    await fn(*args)
+    trigger: str = "session-start"
+    triggered_by: Any = None
 
 
 class Session:
     """One session over one or more loaded environments.
 
-    Use `run` for the whole lifecycle, or `start` / `run_effect` / `end` (also as
-    ``async with``) to drive it step by step.
+    Use `run` for the whole lifecycle, or `start` / `run_effect` / `reset` / `end` (also
+    as ``async with``) to drive it step by step.
 
     Args:
-        environments: the environments whose hooks run (each once).
+        environments: the environments whose hooks run (each once per setup).
         name: the session's name (``context.session.name``).
         config_ids: the selected ``configs.json`` entry per environment id.
         config_overrides: per environment id, keys merged over the selected config's
             ``data`` each time a script reads it (e.g. the demo's simulator port).
         output: called with every `OutputRecord` as it is produced (errors are logged).
-        forces: names of the mission's forces (``send_output`` targets).
+        events: the event sink: tasks, outputs, mission changes, client events.
+        forces: names of the minimal mission's forces (``send_output`` targets).
+        mission: the mission contexts see instead of the minimal one.
+        apply_change: ``(mission, command) -> changes``; ``None``: changes are refused.
         teardown_timeout_ms: how long each teardown hook may run before it is cancelled and
             recorded as failed; ``None``: no limit.
-        cancel_grace_ms: how long a cancelled task may take to stop before the session moves
-            on without it.
+        cancel_grace_ms: how long a cancelled task may take to stop before it is abandoned.
         close_timeout_ms: how long disconnecting each left-over client may take.
     """
 
@@ -99,64 +94,99 @@ class Session:
         config_ids: Mapping[str, str | None] | None = None,
         config_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         output: OutputSink | None = None,
+        events: EventSink | None = None,
         forces: Sequence[str] = ("Default Force",),
+        mission: Any = None,
+        apply_change: Callable[[Any, object], Any] | None = None,
         # Timeouts
         teardown_timeout_ms: int | None = 30_000,
-        cancel_grace_ms: int = 2_000,
+        cancel_grace_ms: int = 1_000,
         close_timeout_ms: int = 5_000,
     ) -> None:
         self.environments = {env.id: env for env in environments}
         self.id = uuid.uuid4().hex  # permanent id of the session
-        self.instance_id = uuid.uuid4().hex  # the original renews it on reset; we never reset
         self.name = name
-        self._config_ids = dict(config_ids or {})
-        self._config_overrides = {k: dict(v) for k, v in (config_overrides or {}).items()}
-        self._output = output
-        self.mission = Mission(
-            "mission", name, tuple(Force(n.lower().replace(" ", "-"), n) for n in forces)
+        self._state = S.UNSTARTED  # one owner of the state: the `state` setter
+        self._output = output  # the caller's output callback (kept for run_target)
+        self._events = events  # the one event sink
+        self.host = LocalHost(
+            session_id=self.id,
+            name=name,
+            state=lambda: self._state,
+            env_paths={env.id: env.path for env in self.environments.values()},
+            config_ids=config_ids or {},
+            config_overrides=config_overrides or {},
+            mission=mission if mission is not None else Mission.with_forces(name, forces),
+            apply_change=apply_change,
+            emit=self._emit,
         )
-        self.stores = SessionStores()
-        self.tasks: list[TaskRecord] = []
-        self.outputs: list[OutputRecord] = []
-        self.cleanup_errors: list[str] = []
+        self.tasks: list[TaskRecord] = []  # every task, in announcement order
+        self.outputs: list[OutputRecord] = []  # every output, in order
         self.teardown_timeout_ms = teardown_timeout_ms
         self.cancel_grace_ms = cancel_grace_ms
         self.close_timeout_ms = close_timeout_ms
-        self._state = "unstarted"
-        self._setup_ok: bool | None = None
-        self._running: set[asyncio.Task[Any]] = set()  # hook/effect tasks in flight
-        self._cancel_reason: str | None = None  # why run() cancelled what was running
-        self._context: contextvars.Context | None = None
-        self._scope: ClientScope | None = None
-        self._scope_cm: contextlib.AbstractContextManager[ClientScope] | None = None
+        self._lock = asyncio.Lock()  # one phase (start, reset, end) at a time
+        self._runner = TaskRunner(grace_ms=cancel_grace_ms, on_change=self._task_changed)
+        self.clients = SessionClients(self._emit, close_timeout_ms)  # made in the session
+        self._context = contextvars.copy_context()  # hooks and scripts run in copies of it
+        self.clients.activate_in(self._context)
+        self._runner.bind(self._context)
+        self._setup_ok: bool | None = None  # result of the last setup; None before one
+        self._error: str | None = None  # set by run(): a timeout or an interrupt
+        self._result: SessionResult | None = None  # set once, when the session has ended
 
-    # -- what contexts read ---------------------------------------------------------------
+    # -- state ------------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        """unstarted → starting → started → ending → ended."""
+    def state(self) -> SessionState:
+        """Where the session is (see `SessionState`; compares equal to its string)."""
         return self._state
 
-    def _set_state(self, state: str) -> None:
-        logger.debug("session %s: %s -> %s", self.id, self._state, state)
-        self._state = state
+    @state.setter
+    def state(self, new: SessionState) -> None:
+        check_transition(self.id, self._state, new)
+        logger.debug("session %s: %s -> %s", self.id, self._state, new)
+        self._state = new
 
-    def config_id_for(self, env_id: str) -> str | None:
-        """The config id selected for ``env_id``."""
-        return self._config_ids.get(env_id)
+    @property
+    def instance_id(self) -> str:
+        """Renewed by every `reset`; contexts made before it are outdated."""
+        return self.host.instance_id
 
-    def config_overrides_for(self, env_id: str) -> Mapping[str, Any]:
-        """The keys merged over ``env_id``'s selected config ``data`` (empty: none)."""
-        return self._config_overrides.get(env_id, {})
+    @property
+    def stores(self) -> SessionStores:
+        """The current instance's stores (a reset starts new, empty ones)."""
+        return self.host.stores
 
-    def emit_output(self, record: OutputRecord) -> None:
-        """Record ``record`` and pass it to the output sink (a failing sink is logged)."""
-        self.outputs.append(record)
-        if self._output is not None:
-            try:
-                self._output(record)
-            except Exception:
-                logger.exception("The session's output callback failed")
+    @property
+    def mission(self) -> Any:
+        """The mission contexts see."""
+        return self.host.mission
+
+    @property
+    def cleanup_errors(self) -> list[str]:
+        """Failures closing left-over clients (never raised)."""
+        return self.clients.errors
+
+    @property
+    def abandoned_tasks(self) -> int:
+        """How many tasks ignored cancellation and still run."""
+        return len(self._runner.abandoned)
+
+    # -- events -----------------------------------------------------------------------
+
+    def _emit(self, record: SessionEvent) -> None:
+        if isinstance(record, OutputRecord):
+            self.outputs.append(record)
+            if self._output is not None:
+                try:
+                    self._output(record)
+                except Exception:
+                    logger.exception("The session's output callback failed")
+        emit_safely(self._events, record)
+
+    def _task_changed(self, record: TaskRecord) -> None:
+        emit_safely(self._events, TaskEvent.of(record))
 
     # -- running tasks --------------------------------------------------------------------
 
@@ -166,49 +196,6 @@ class Session:
             raise EnvironmentNotFoundError("env", env_id, f"is not in this session ({known})")
         return self.environments[env_id]
 
-    async def _execute(
-        self, record: TaskRecord, work: Coroutine[Any, Any, None], timeout_ms: int | None = None
-    ) -> None:
-        """Run ``work`` as its own task and record how it ended. Re-raises cancellation."""
-        assert self._context is not None, "the session is not started"
-        task = asyncio.create_task(work, context=self._context.copy())
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-        record.status, record.started_at = "running", _now()
-        try:
-            timeout = None if timeout_ms is None else timeout_ms / 1000
-            done, _ = await asyncio.wait({task}, timeout=timeout)
-            if not done:
-                await self._stop(task)
-                record.status, record.error = "failure", f"timed out after {timeout_ms} ms"
-        except BaseException:
-            await self._stop(task)
-            record.status, record.ended_at = "cancelled", _now()
-            record.error = self._cancel_reason or "cancelled: the session was interrupted"
-            raise
-        if task.done() and record.status == "running":
-            self._settle(record, task)
-        record.ended_at = _now()
-
-    def _settle(self, record: TaskRecord, task: asyncio.Task[Any]) -> None:
-        if task.cancelled():
-            record.status, record.error = "cancelled", "cancelled at session teardown"
-            return
-        exc = task.exception()
-        if exc is None:
-            record.status = "success"
-            return
-        record.status, record.error = "failure", f"{type(exc).__name__}: {exc}"
-        record.traceback = "".join(traceback.format_exception(exc))
-        logger.warning("%s failed with error: %s", record.label, record.error)
-
-    async def _stop(self, task: asyncio.Task[Any]) -> None:
-        """Cancel ``task`` and give it ``cancel_grace_ms`` to finish."""
-        task.cancel()
-        await asyncio.wait({task}, timeout=self.cancel_grace_ms / 1000)
-        if not task.done():
-            logger.error("A task ignored cancellation for %d ms; leaving it", self.cancel_grace_ms)
-
     async def _run_hooks(
         self, event: str, timeout_ms: int | None = None, announce: Sequence[TaskRecord] = ()
     ) -> bool:
@@ -216,51 +203,113 @@ class Session:
 
         ``announce``: effect records to list (queued) after the hooks, before any hook runs.
         """
-        batches = []
-        for env in self.environments.values():
-            hooks = env.schema.hooks(event)  # type: ignore[arg-type]
-            records = [
-                TaskRecord("hook", getattr(h, "__name__", repr(h)), env.id, event=event)
-                for h in hooks
-            ]
-            self.tasks.extend(records)  # all announced (queued) before any runs
-            batches.append((env, hooks, records))
-        self.tasks.extend(announce)
-        ok = True
-        for env, hooks, records in batches:
-            for index, (hook, record) in enumerate(zip(hooks, records, strict=True)):
-                await self._execute(
-                    record, _call(hook, EnvHookContext(self, env, event)), timeout_ms
-                )
-                if record.status != "success":
-                    ok = False
-                    for rest in records[index + 1 :]:
-                        rest.status, rest.error = "skipped", f"an earlier {event} hook failed"
-                    break
-        return ok
+        batches = [
+            HookBatch.of(env.id, env.schema.hooks(event), event)  # type: ignore[arg-type]
+            for env in self.environments.values()
+        ]
+        for record in [r for batch in batches for r in batch.records] + list(announce):
+            self.tasks.append(record)  # all announced (queued) before any runs
+            self._task_changed(record)
 
-    # -- lifecycle ------------------------------------------------------------------------
+        def context(env_id: str) -> EnvHookContext:
+            return EnvHookContext(self.host, env_id, event)
+
+        def stop() -> bool:  # teardown hooks run even after a KeyboardInterrupt
+            interrupted = event == _SETUP and self._runner.interrupt is not None
+            return self._result is not None or interrupted
+
+        return await self._runner.run_hooks(batches, context, timeout_ms, stop)
+
+    async def _tear_down(self) -> None:
+        """Teardown (end and reset): sleeps end, scripts are cancelled, teardown hooks run."""
+        self.host.release_sleeps()
+        await self._runner.stop_all()
+        await self._run_hooks(_TEARDOWN, self.teardown_timeout_ms)
+
+    # -- phases ---------------------------------------------------------------------------
 
     async def start(self, *, announce: Sequence[TaskRecord] = ()) -> bool:
         """Run the setup hooks. Returns True when they all succeeded (scripts may run).
 
         ``announce``: planned effect records to list after the setup hooks (see `run`).
+
+        Raises:
+            SessionStateError: the session was started before.
         """
-        if self._state != "unstarted":
-            raise RuntimeError(f"session already {self._state}")
-        self._context = contextvars.copy_context()
-        self._scope_cm = track_clients()
-        self._scope = self._context.run(self._scope_cm.__enter__)
-        self._set_state("starting")
-        self._setup_ok = await self._run_hooks(_SETUP, announce=announce)
-        if self._setup_ok:
-            self._set_state("started")
-        return self._setup_ok
+        async with self._lock:
+            self.state = S.STARTING
+            self._setup_ok = await self._run_hooks(_SETUP, announce=announce)
+            if self._setup_ok and self._state is S.STARTING:
+                self.state = S.STARTED
+            return self._setup_ok
+
+    async def reset(self) -> bool:
+        """Tear down, renew the instance id and the stores, set up again (METIS's reset).
+
+        Contexts made before the reset are outdated (`OutdatedContextError`). Returns True
+        when the new setup succeeded; otherwise the session stays ``resetting`` (scripts are
+        skipped) until `end`.
+
+        Raises:
+            SessionStateError: the session is not ``started``.
+        """
+        async with self._lock:
+            self.state = S.RESETTING
+            await self._tear_down()
+            self.host.renew()
+            self._setup_ok = await self._run_hooks(_SETUP)
+            if self._setup_ok and self._state is S.RESETTING:
+                self.state = S.STARTED
+            return self._setup_ok
+
+    async def end(self) -> SessionResult:
+        """Cancel running scripts, run teardown hooks, close left-over clients; the result.
+
+        Idempotent: a second call returns the same result. Complete even when cancelled:
+        what could not be awaited is done at once, then the cancellation propagates.
+        """
+        if self._result is not None:
+            return self._result
+        try:
+            async with self._lock:
+                if self._result is None and self._state is not S.UNSTARTED:
+                    self.state = S.ENDING
+                    await self._tear_down()
+                    await self.clients.close_all()
+        finally:
+            self._finish()
+        assert self._result is not None
+        return self._result
+
+    def _finish(self) -> None:
+        """The end of `end`, synchronous, so it completes whatever interrupted it."""
+        if self._result is not None:
+            return
+        self._runner.cancel_all_now()
+        for record in self.tasks:
+            if record.status == "queued":
+                self._runner.skip(record, self._error or "the session ended before it ran")
+        self.clients.close_now()
+        self.host.clear()
+        if self._state not in (S.ENDING, S.ENDED, S.UNSTARTED):
+            self.state = S.ENDING
+        self.state = S.ENDED
+        self._result = self.result()
+
+    async def __aenter__(self) -> Session:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.end()
+
+    # -- effects --------------------------------------------------------------------------
 
     def plan_effect(
         self, request: EffectRequest, *, announce: bool = True
-    ) -> tuple[TaskRecord, dict[str, Any]]:
-        """Check ``request`` and queue its task; returns the record and resolved arguments.
+    ) -> tuple[TaskRecord, PlannedArguments]:
+        """Check ``request`` and queue its task; returns the record and the checked
+        arguments (bound when the script starts).
 
         ``announce``: add the record to `tasks` now (else the caller does).
 
@@ -270,71 +319,43 @@ class Session:
         """
         env = self._environment(request.env_id)
         target = env.target(request.target_id)
-        args = target.resolve_arguments(request.args)
+        planned = target.plan_arguments(request.args)
         record = TaskRecord("effect", target.id, env.id, target_id=target.id)
         if announce:
             self.tasks.append(record)
-        return record, args
+            self._task_changed(record)
+        return record, planned
 
     async def run_effect(
-        self, request: EffectRequest, *, planned: tuple[TaskRecord, dict[str, Any]] | None = None
+        self, request: EffectRequest, *, planned: tuple[TaskRecord, PlannedArguments] | None = None
     ) -> TaskRecord:
-        """Run one target's script (skipped unless setup succeeded). Returns its record."""
-        record, args = planned or self.plan_effect(request)
-        if self._state != "started":
-            record.status = "skipped"
-            record.error = "setup failed" if self._setup_ok is False else f"session {self._state}"
+        """Run one target's script (skipped unless the session is started). Its record."""
+        record, arguments = planned or self.plan_effect(request)
+        if self._state is not S.STARTED or self._result is not None:
+            why = "setup failed" if self._setup_ok is False else f"session {self._state}"
+            self._runner.skip(record, why)
             return record
         env = self.environments[request.env_id]
         target = env.target(request.target_id)
-        context = TargetScriptContext(self, env, target, args, uuid.uuid4().hex)
-        await self._execute(record, target.run(context, args))
+        bound = arguments.bind()  # phase two: now, not when planned
+        effect = EffectInfo.of(
+            env.schema, target, bound.values, request.trigger, request.triggered_by
+        )
+        context = TargetScriptContext(self.host, effect, arguments.value)
+        await self._runner.execute(record, target.run(context, effect.args))
         return record
-
-    async def end(self) -> None:
-        """Cancel running scripts, run teardown hooks, close left-over clients. Idempotent."""
-        if self._state in ("ending", "ended", "unstarted"):
-            return
-        self._set_state("ending")
-        for task in list(self._running):
-            await self._stop(task)
-        await self._run_hooks(_TEARDOWN, self.teardown_timeout_ms)
-        await self._close_clients()
-        self._set_state("ended")
-        self.stores.clear()
-        if self._context is not None and self._scope_cm is not None:
-            self._context.run(self._scope_cm.__exit__, None, None, None)
-
-    async def _close_clients(self) -> None:
-        for client in list(self._scope.clients if self._scope is not None else []):
-            try:
-                handle = client.disconnect(1001, "Session teardown")
-                if inspect.isawaitable(handle):
-                    await asyncio.wait_for(handle, self.close_timeout_ms / 1000)
-            except TimeoutError:
-                self.cleanup_errors.append(
-                    f"{client!r}: did not close within {self.close_timeout_ms} ms"
-                )
-            except Exception as exc:
-                self.cleanup_errors.append(f"{client!r}: {type(exc).__name__}: {exc}")
-
-    async def __aenter__(self) -> Session:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.end()
 
     # -- the whole thing ------------------------------------------------------------------
 
     async def run(
         self, effects: Sequence[EffectRequest], *, timeout_ms: int | None = None
     ) -> SessionResult:
-        """Set up once, run each effect in order, tear down once.
+        """Set up once, run each effect in order, tear down once; the result.
 
         Arguments are checked first: a bad one raises before any hook runs. When
         ``timeout_ms`` passes (or the caller is cancelled, e.g. Ctrl-C), whatever runs is
-        cancelled, the rest is skipped, teardown still runs; cancellation is then re-raised.
+        cancelled, the rest is skipped, teardown still runs; cancellation (or a
+        ``KeyboardInterrupt`` raised by a script) is then re-raised.
 
         Raises:
             ArgumentError, EnvironmentNotFoundError, TargetNotFoundError: before anything ran.
@@ -342,55 +363,41 @@ class Session:
         plans = [(request, self.plan_effect(request, announce=False)) for request in effects]
 
         async def body() -> None:
-            if await self.start(announce=[planned[0] for _, planned in plans]):
-                for request, planned in plans:
-                    await self.run_effect(request, planned=planned)
+            if not await self.start(announce=[planned[0] for _, planned in plans]):
+                for _, (record, _) in plans:
+                    self._runner.skip(record, "setup failed")
+                return
+            for request, planned in plans:
+                if self._runner.interrupt is not None:
+                    break
+                await self.run_effect(request, planned=planned)
 
-        work = asyncio.create_task(body())
         interrupted: BaseException | None = None
-        error: str | None = None
         try:
-            done, _ = await asyncio.wait(
-                {work}, timeout=None if timeout_ms is None else timeout_ms / 1000
-            )
-            if not done:
-                error = f"the session timed out after {timeout_ms} ms; running tasks were cancelled"
-                self._cancel_reason = f"cancelled: the session timed out after {timeout_ms} ms"
-                await self._stop(work)
-            elif work.exception() is not None:
-                raise work.exception()  # type: ignore[misc]
+            self._error = await self._runner.supervise(body(), timeout_ms)
         except (asyncio.CancelledError, KeyboardInterrupt) as exc:
             interrupted = exc
-            error = "the session was interrupted; running tasks were cancelled"
-            self._cancel_reason = "cancelled: the session was interrupted"
-            await self._stop(work)
+            self._error = "the session was interrupted; running tasks were cancelled"
         finally:
-            for record in self.tasks:
-                if record.status == "queued":
-                    record.status, record.error = "skipped", error or "setup failed"
-            await self.end()
+            if self._runner.interrupt is not None and self._error is None:
+                self._error = "the session was interrupted; running tasks were cancelled"
+            result = await self.end()
         if interrupted is not None:
             raise interrupted
-        return self.result(error)
+        if self._runner.interrupt is not None:
+            raise self._runner.interrupt
+        return result
 
     def result(self, error: str | None = None) -> SessionResult:
         """The session's result so far; ``error`` overrides the derived message."""
-        failed = [t for t in self.tasks if t.status == "failure"]
-        status: SessionStatus = "success"
-        if error is not None:
-            status = "cancelled"
-        elif failed or self._setup_ok is False:
-            status = "failure"
-            error = f"{failed[0].label} failed: {failed[0].error}" if failed else "setup failed"
-        clients = self._scope.clients if self._scope is not None else []
-        return SessionResult(
-            status,
-            list(self.tasks),
-            list(self.outputs),
-            error,
-            list(self.cleanup_errors),
-            client_stats=[_client_stats(c) for c in clients],
+        return SessionResult.derive(
+            self.tasks,
+            self.outputs,
+            error=error or self._error,
+            setup_failed=self._setup_ok is False,
+            cleanup_errors=self.clients.errors,
+            client_stats=self.clients.stats(),
         )
 
     def __repr__(self) -> str:
-        return f"Session(id={self.id!r}, name={self.name!r}, state={self._state!r})"
+        return f"Session(id={self.id!r}, name={self.name!r}, state={str(self._state)!r})"

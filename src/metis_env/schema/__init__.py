@@ -1,9 +1,12 @@
 """What environment authors declare: environments, targets, parameters, dependencies."""
 
 from metis_env.schema.arguments import (
+    BoundArguments,
+    PlannedArguments,
     dependencies_met,
     parse_cli_args,
     parse_cli_value,
+    plan_arguments,
     resolve_arguments,
 )
 from metis_env.schema.declarations import (
@@ -26,8 +29,11 @@ from metis_env.schema.environment import (
     check_async,
 )
 from metis_env.schema.errors import ArgumentError, SchemaError
+from metis_env.schema.parameter_base import REQUIRED_DEFAULT_KEYS, RequiredDefaultParameter
 from metis_env.schema.parameters import (
     BOOLEAN_WORDS,
+    COMMON_KEYS,
+    PARAMETER_KINDS,
     BooleanParameter,
     DropdownOption,
     DropdownParameter,
@@ -40,11 +46,15 @@ from metis_env.schema.target import ScriptFn, TargetSchema
 
 __all__ = [
     "BOOLEAN_WORDS",
+    "COMMON_KEYS",
     "CONDITIONS",
     "HOOK_EVENTS",
+    "PARAMETER_KINDS",
     "PARAMETER_TYPES",
+    "REQUIRED_DEFAULT_KEYS",
     "ArgumentError",
     "BooleanParameter",
+    "BoundArguments",
     "DropdownOption",
     "DropdownParameter",
     "HookEvent",
@@ -52,6 +62,8 @@ __all__ = [
     "LargeStringParameter",
     "NumberParameter",
     "Parameter",
+    "PlannedArguments",
+    "RequiredDefaultParameter",
     "SchemaError",
     "ScriptFn",
     "StringParameter",
@@ -66,6 +78,7 @@ __all__ = [
     "parameter_from_dict",
     "parse_cli_args",
     "parse_cli_value",
+    "plan_arguments",
     "resolve_arguments",
     "to_parameter",
 ]

@@ -1,5 +1,8 @@
 """Turn the seed's dict declarations (``{_id, name, type, required, default}``) into parameters.
 
+Which ``type`` builds which kind, and which keys each kind takes, is declared by the kinds
+themselves (`metis_env.schema.parameters`).
+
 Keys follow the original's camelCase (``integersOnly``, ``groupingId``, ``tooltipDescription``)
 and the Python spelling is accepted too (``integers_only``); ``_id`` and ``id`` both name the
 id. Unlike the original, which silently drops misspelled keys, an unknown key is a
@@ -13,47 +16,17 @@ from typing import Any
 
 from metis_env.schema.errors import SchemaError
 from metis_env.schema.parameters import (
-    BooleanParameter,
+    PARAMETER_KINDS,
     DropdownOption,
     DropdownParameter,
-    LargeStringParameter,
-    NumberParameter,
     Parameter,
-    StringParameter,
 )
 
 __all__ = ["PARAMETER_TYPES", "option_from_dict", "parameter_from_dict", "to_parameter"]
 
 #: ``type`` values and the class each one builds (``text`` is the seed's alias of ``string``).
-PARAMETER_TYPES: dict[str, type[Parameter]] = {
-    "number": NumberParameter,
-    "string": StringParameter,
-    "text": StringParameter,
-    "large-string": LargeStringParameter,
-    "boolean": BooleanParameter,
-    "dropdown": DropdownParameter,
-}
-
-# Declared key -> keyword argument. Shared by every kind.
-_COMMON = {
-    "name": "name",
-    "groupingId": "grouping_id",
-    "grouping_id": "grouping_id",
-    "tooltipDescription": "tooltip_description",
-    "tooltip_description": "tooltip_description",
-    "description": "description",
-    "dependencies": "dependencies",
-}
-_REQUIRED_DEFAULT = {"required": "required", "default": "default"}
-_KEYS: dict[type[Parameter], dict[str, str]] = {
-    NumberParameter: _REQUIRED_DEFAULT
-    | {"min": "min", "max": "max", "unit": "unit"}
-    | {"integersOnly": "integers_only", "integers_only": "integers_only"},
-    StringParameter: _REQUIRED_DEFAULT | {"pattern": "pattern", "title": "title"},
-    LargeStringParameter: _REQUIRED_DEFAULT | {"pattern": "pattern", "title": "title"},
-    BooleanParameter: _REQUIRED_DEFAULT,
-    DropdownParameter: _REQUIRED_DEFAULT | {"options": "options"},
-}
+#: The kinds register themselves (`metis_env.schema.parameters.PARAMETER_KINDS`).
+PARAMETER_TYPES: Mapping[str, type[Parameter]] = PARAMETER_KINDS
 _OPTION_KEYS = {"name": "name", "value": "value"} | {
     "tooltipDescription": "tooltip_description",
     "tooltip_description": "tooltip_description",
@@ -102,14 +75,14 @@ def parameter_from_dict(data: Mapping[str, Any]) -> Parameter:
         SchemaError: unknown type or key, or a value that breaks the kind's rules.
     """
     kind = data.get("type")
-    if kind not in PARAMETER_TYPES:
+    if not isinstance(kind, str) or kind not in PARAMETER_TYPES:
         raise SchemaError("type", kind, f"must be one of {', '.join(PARAMETER_TYPES)}")
     cls = PARAMETER_TYPES[kind]
-    kwargs = _kwargs(data, _COMMON | _KEYS[cls], f"a {kind} parameter")
+    kwargs = _kwargs(data, cls.declaration_keys(), f"a {kind} parameter")
     pid = _take_id(data)
     if "name" not in kwargs:
         raise SchemaError("name", rule="is missing (the name shown to people)")
-    if cls is DropdownParameter and "options" not in kwargs:
+    if issubclass(cls, DropdownParameter) and "options" not in kwargs:
         raise SchemaError("options", rule="is missing (a dropdown needs at least one option)")
     if "options" in kwargs:
         raw = kwargs["options"]

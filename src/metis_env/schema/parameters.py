@@ -2,12 +2,18 @@
 
 Five kinds, as in the original (metis-behaviour §4.3): `NumberParameter`, `StringParameter`
 (``type`` ``string``, alias ``text``), `LargeStringParameter`, `BooleanParameter` and
-`DropdownParameter`. Each one
+`DropdownParameter`. Each kind describes itself, in its class and nowhere else:
 
-* checks its own declaration when constructed (raising `SchemaError` naming the key),
-* `resolve`s a given value (or its absence) into the value the script receives, with the
-  original's start-value and default rules, raising `ArgumentError` for a bad value, and
-* `parse_text`s a CLI string (``NAME=VALUE``) into a value `resolve` accepts.
+* ``type`` (and ``aliases``): the declaration's ``type`` values that build it; a class that
+  sets ``type`` registers itself in `PARAMETER_KINDS` (adding a kind = writing its class);
+* ``keys``: the declaration keys it accepts beyond the common ones (camelCase and Python
+  spelling → keyword argument);
+* its constructor checks the declaration (raising `SchemaError` naming the key);
+* `validate` (phase one, when an effect is planned) turns a given value into the stored
+  form METIS keeps (a dropdown stores the option id), raising `ArgumentError`;
+* `bind` (phase two, when the script starts) turns the stored form, or its absence, into
+  the value the script receives, with the original's start-value and default rules;
+* `parse_text` converts a CLI string (``NAME=VALUE``) into a value `validate` accepts.
 
 Default rules kept from the original: a ``default`` is used only by *required* parameters
 (string and number: when the value is blank; dropdown: when nothing is selected) and is
@@ -18,16 +24,26 @@ browser form, values are validated here (type, min/max, integersOnly, pattern, o
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from metis_env.schema.dependencies import TargetDependency
 from metis_env.schema.errors import ArgumentError, SchemaError
+from metis_env.schema.parameter_base import (
+    COMMON_KEYS,
+    PARAMETER_KINDS,
+    REQUIRED_DEFAULT_KEYS,
+    Parameter,
+    RequiredDefaultParameter,
+    is_number,
+    optional_text,
+    text_value,
+)
 
 __all__ = [
     "BOOLEAN_WORDS",
+    "COMMON_KEYS",
+    "PARAMETER_KINDS",
     "BooleanParameter",
     "DropdownOption",
     "DropdownParameter",
@@ -42,106 +58,7 @@ BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": Tru
 _INT_TEXT = re.compile(r"[+-]?\d+")
 
 
-def _text(key: str, value: Any, *, empty_ok: bool = False) -> str:
-    if not isinstance(value, str) or (not empty_ok and value == ""):
-        raise SchemaError(
-            key, value, "must be a non-empty string" if not empty_ok else "must be a string"
-        )
-    return value
-
-
-def _optional_text(key: str, value: Any) -> str | None:
-    return None if value is None else _text(key, value, empty_ok=True)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-class Parameter:
-    """What every parameter kind shares: id, name, grouping, help text, dependencies.
-
-    Args:
-        id: unique within the target; the key of the argument in ``context.effect.args``.
-        name: shown to people.
-        grouping_id: groups parameters in METIS's form (kept, not used here).
-        tooltip_description: help text (the original's key; ``description`` is kept too).
-        dependencies: `TargetDependency` objects or their encoded strings; when any is
-            unmet the script receives ``None`` for this parameter.
-    """
-
-    #: The ``type`` key of this kind, as in the original.
-    type: ClassVar[str] = ""
-
-    def __init__(
-        self,
-        *,
-        id: str,
-        name: str,
-        grouping_id: str | None = None,
-        tooltip_description: str | None = None,
-        description: str | None = None,
-        dependencies: Sequence[TargetDependency | str] = (),
-    ) -> None:
-        self.id = _text("_id", id)
-        if "/" in self.id:
-            raise SchemaError("_id", id, "must not contain '/' (dependencies use it)")
-        self.name = _text("name", name)
-        self.grouping_id = _optional_text("groupingId", grouping_id)
-        self.tooltip_description = _optional_text("tooltipDescription", tooltip_description)
-        self.description = _optional_text("description", description)
-        if isinstance(dependencies, str) or not isinstance(dependencies, Sequence):
-            raise SchemaError("dependencies", dependencies, "must be a list of TargetDependency")
-        deps: list[TargetDependency] = []
-        for index, dep in enumerate(dependencies):
-            try:
-                deps.append(
-                    dep if isinstance(dep, TargetDependency) else TargetDependency.decode(dep)
-                )
-            except SchemaError as exc:
-                raise exc.within(prefix=f"dependencies[{index}]") from None
-            except TypeError:
-                raise SchemaError(
-                    f"dependencies[{index}]", dep, "must be a TargetDependency"
-                ) from None
-        self.dependencies = tuple(deps)
-
-    def resolve(self, value: Any = None, *, given: bool = False) -> Any:
-        """The value the script receives, from ``value`` (``given``) or the start value.
-
-        Raises:
-            ArgumentError: ``value`` breaks this parameter's rules.
-        """
-        raise NotImplementedError
-
-    def parse_text(self, text: str) -> Any:
-        """Convert a CLI string into a value `resolve` accepts (validating it)."""
-        return self.resolve(text, given=True)
-
-    def fail(self, value: Any, rule: str) -> ArgumentError:
-        """An `ArgumentError` about ``value`` for this parameter."""
-        return ArgumentError(self.id, value, rule)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(id={self.id!r}, name={self.name!r})"
-
-
-class _RequiredDefault(Parameter):
-    """Kinds with ``required`` and a ``default`` that is mandatory iff required."""
-
-    def __init__(self, *, required: bool = False, default: Any = None, **common: Any) -> None:
-        super().__init__(**common)
-        if not isinstance(required, bool):
-            raise SchemaError("required", required, "must be true or false")
-        self.required = required
-        if required and default is None:
-            raise SchemaError(
-                "default", rule="is required when required=True (the value used when left blank)"
-            )
-        self.default = default
-
-
-class StringParameter(_RequiredDefault):
+class StringParameter(RequiredDefaultParameter):
     """A one-line string (``type: "string"``, alias ``"text"``); optional regex ``pattern``.
 
     The pattern is tested like JavaScript's ``RegExp.test`` (a search, not a full match),
@@ -149,12 +66,18 @@ class StringParameter(_RequiredDefault):
     """
 
     type = "string"
+    aliases: ClassVar[tuple[str, ...]] = ("text",)
+    keys: ClassVar[Mapping[str, str]] = {
+        **REQUIRED_DEFAULT_KEYS,
+        "pattern": "pattern",
+        "title": "title",
+    }
 
     def __init__(
         self, *, pattern: str | re.Pattern[str] | None = None, title: str | None = None, **rest: Any
     ) -> None:
         super().__init__(**rest)
-        self.title = _optional_text("title", title)
+        self.title = optional_text("title", title)
         self.pattern: re.Pattern[str] | None = None
         if pattern is not None:
             if isinstance(pattern, str):
@@ -169,7 +92,7 @@ class StringParameter(_RequiredDefault):
             else:
                 raise SchemaError("pattern", pattern, "must be a regular expression string")
         if self.default is not None:
-            _text("default", self.default, empty_ok=True)
+            text_value("default", self.default, empty_ok=True)
             if self.default and not self._matches(self.default):
                 raise SchemaError(
                     "default", self.default, f"must match the pattern /{self.pattern_text}/"
@@ -183,15 +106,17 @@ class StringParameter(_RequiredDefault):
     def _matches(self, value: str) -> bool:
         return self.pattern is None or self.pattern.search(value) is not None
 
-    def resolve(self, value: Any = None, *, given: bool = False) -> Any:
+    def validate(self, value: Any) -> Any:
+        """A string matching the pattern (a blank one always passes)."""
+        if not isinstance(value, str):
+            raise self.fail(value, "must be a string")
+        if value and not self._matches(value):
+            raise self.fail(value, f"must match the pattern /{self.pattern_text}/")
+        return value
+
+    def bind(self, stored: Any = None) -> Any:
         """``''`` when not given; a required blank value becomes the default."""
-        result = ""
-        if given and value is not None:
-            if not isinstance(value, str):
-                raise self.fail(value, "must be a string")
-            if value and not self._matches(value):
-                raise self.fail(value, f"must match the pattern /{self.pattern_text}/")
-            result = value
+        result = "" if stored is None else stored
         if self.required and result == "":
             return self.default
         return result
@@ -201,15 +126,21 @@ class LargeStringParameter(StringParameter):
     """A multi-line string (``type: "large-string"``); same rules as `StringParameter`."""
 
     type = "large-string"
+    aliases = ()
 
 
-class NumberParameter(_RequiredDefault):
+class NumberParameter(RequiredDefaultParameter):
     """A number with optional ``min``/``max``, ``integers_only`` and a display ``unit``.
 
     An optional number left blank is ``None``; a required one falls back to ``default``.
     """
 
     type = "number"
+    keys: ClassVar[Mapping[str, str]] = {
+        **REQUIRED_DEFAULT_KEYS,
+        **{"min": "min", "max": "max", "unit": "unit"},
+        **{"integersOnly": "integers_only", "integers_only": "integers_only"},
+    }
 
     def __init__(
         self,
@@ -222,14 +153,14 @@ class NumberParameter(_RequiredDefault):
     ) -> None:
         super().__init__(**rest)
         for key, bound in (("min", min), ("max", max)):
-            if bound is not None and not _is_number(bound):
+            if bound is not None and not is_number(bound):
                 raise SchemaError(key, bound, "must be a finite number")
         if min is not None and max is not None and min > max:
             raise SchemaError("min", min, f"must not be greater than max ({max})")
         if not isinstance(integers_only, bool):
             raise SchemaError("integersOnly", integers_only, "must be true or false")
         self.min, self.max, self.integers_only = min, max, integers_only
-        self.unit = _optional_text("unit", unit)
+        self.unit = optional_text("unit", unit)
         if self.default is not None:
             try:
                 self.default = self._check(self.default)
@@ -237,7 +168,7 @@ class NumberParameter(_RequiredDefault):
                 raise SchemaError("default", self.default, exc.rule) from None
 
     def _check(self, value: Any) -> int | float:
-        if not _is_number(value):
+        if not is_number(value):
             raise self.fail(value, "must be a number")
         if self.integers_only and isinstance(value, float):
             if not value.is_integer():
@@ -249,12 +180,15 @@ class NumberParameter(_RequiredDefault):
             raise self.fail(value, f"must be at most {self.max}")
         return value  # type: ignore[no-any-return]
 
-    def resolve(self, value: Any = None, *, given: bool = False) -> Any:
+    def validate(self, value: Any) -> Any:
+        """A finite number within min/max (whole when ``integers_only``)."""
+        return self._check(value)
+
+    def bind(self, stored: Any = None) -> Any:
         """``None`` when blank; a required blank value becomes the default."""
-        result = self._check(value) if given and value is not None else None
-        if self.required and result is None:
+        if self.required and stored is None:
             return self.default
-        return result
+        return stored
 
     def parse_text(self, text: str) -> Any:
         """``"5"`` → 5, ``"2.5"``/``"1e3"`` → float; blank → ``None``; NaN/inf refused."""
@@ -276,6 +210,9 @@ class BooleanParameter(Parameter):
     """A boolean; falls back to ``default`` (``False`` when not declared). No ``required``."""
 
     type = "boolean"
+    keys: ClassVar[Mapping[str, str]] = (
+        REQUIRED_DEFAULT_KEYS  # ``required`` is accepted and ignored, as in METIS
+    )
 
     def __init__(
         self, *, default: bool | None = None, required: bool | None = None, **common: Any
@@ -287,13 +224,15 @@ class BooleanParameter(Parameter):
             raise SchemaError("required", required, "must be true or false")
         self.default = bool(default)
 
-    def resolve(self, value: Any = None, *, given: bool = False) -> Any:
+    def validate(self, value: Any) -> Any:
+        """``True`` or ``False``."""
+        if not isinstance(value, bool):
+            raise self.fail(value, "must be true or false")
+        return value
+
+    def bind(self, stored: Any = None) -> Any:
         """The given boolean, else the default."""
-        if given and value is not None:
-            if not isinstance(value, bool):
-                raise self.fail(value, "must be true or false")
-            return value
-        return self.default
+        return self.default if stored is None else stored
 
     def parse_text(self, text: str) -> Any:
         """true/false, 1/0, yes/no (any case)."""
@@ -314,16 +253,16 @@ class DropdownOption:
         value: Any,
         tooltip_description: str | None = None,
     ) -> None:
-        self.id = _text("_id", id)
-        self.name = _text("name", name)
+        self.id = text_value("_id", id)
+        self.name = text_value("name", name)
         self.value = value
-        self.tooltip_description = _optional_text("tooltipDescription", tooltip_description)
+        self.tooltip_description = optional_text("tooltipDescription", tooltip_description)
 
     def __repr__(self) -> str:
         return f"DropdownOption(id={self.id!r}, name={self.name!r}, value={self.value!r})"
 
 
-class DropdownParameter(_RequiredDefault):
+class DropdownParameter(RequiredDefaultParameter):
     """A choice among ``options``; the script receives the chosen option's ``value``.
 
     A value given by the user names an option by its id (or, failing that, its name).
@@ -331,6 +270,7 @@ class DropdownParameter(_RequiredDefault):
     """
 
     type = "dropdown"
+    keys: ClassVar[Mapping[str, str]] = {**REQUIRED_DEFAULT_KEYS, "options": "options"}
 
     def __init__(self, *, options: Sequence[DropdownOption], **rest: Any) -> None:
         super().__init__(**rest)
@@ -366,14 +306,15 @@ class DropdownParameter(_RequiredDefault):
             raise self.fail(key, f"must be one of the options: {self.choices}")
         return option
 
-    def resolve(self, value: Any = None, *, given: bool = False) -> Any:
+    def validate(self, value: Any) -> Any:
+        """The id of the option ``value`` names (its id, or failing that its name)."""
+        return self._select(value).id
+
+    def bind(self, stored: Any = None) -> Any:
         """The selected option's value; unselected → default option's value or ``None``."""
-        if given and value is not None:
-            return self._select(value).value
-        if self.required:
-            default = self.find(self.default)
-            return default.value if default is not None else None
-        return None
+        key = stored if stored is not None else (self.default if self.required else None)
+        option = self.find(key) if key is not None else None
+        return option.value if option is not None else None
 
     def parse_text(self, text: str) -> Any:
         """Returns the id of the option named by ``text`` (its id or its name)."""

@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from metis_env.schema.arguments import resolve_arguments
+from metis_env.schema.arguments import PlannedArguments, plan_arguments, resolve_arguments
 from metis_env.schema.declarations import to_parameter
 from metis_env.schema.environment import check_async
 from metis_env.schema.errors import SchemaError
@@ -166,6 +166,10 @@ class TargetSchema:
     def resolve_arguments(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The arguments the script receives for ``given`` values (see `resolve_arguments`)."""
         return resolve_arguments(self.parameters, given, target_id=self.id)
+
+    def plan_arguments(self, given: Mapping[str, Any]) -> PlannedArguments:
+        """Phase one for ``given`` values: checked now, bound when the script starts."""
+        return plan_arguments(self.parameters, given, target_id=self.id)
 
     async def run(self, context: Any, args: Mapping[str, Any]) -> None:
         """Call the script with ``context`` (and ``args`` when it takes them); result ignored."""
