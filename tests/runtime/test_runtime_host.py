@@ -201,7 +201,8 @@ async def test_mission_changes_go_through_the_host(tmp_path: Path) -> None:
 
     sink = Sink()
     env = environment("env-a", tmp_path, scripts={"t": script})
-    result = await Session([env], events=sink, apply_change=apply_change).run(
+    minimal = ("Default Force",)  # a minimal mission: forces only, changes refused
+    result = await Session([env], events=sink, apply_change=apply_change, forces=minimal).run(
         [EffectRequest("env-a", "t")]
     )
     assert applied == [BlockNode("n1")]
@@ -213,9 +214,9 @@ async def test_mission_changes_go_through_the_host(tmp_path: Path) -> None:
         BlockNode("n1"),
         ["metis-env session: blocked"],
     )
-    refused = await Session([environment("env-b", tmp_path, scripts={"t": script})]).run(
-        [EffectRequest("env-b", "t")]
-    )
+    refused = await Session(
+        [environment("env-b", tmp_path, scripts={"t": script})], forces=minimal
+    ).run([EffectRequest("env-b", "t")])
     assert refused.tasks[0].error == (
         "MissionChangeError: cannot apply BlockNode: this session's mission "
         "('metis-env session') does not accept changes; give the Session an apply_change "

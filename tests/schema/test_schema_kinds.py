@@ -16,6 +16,7 @@ from metis_env.schema import (
     BooleanParameter,
     DropdownParameter,
     LargeStringParameter,
+    MissionComponentParameter,
     NumberParameter,
     Parameter,
     SchemaError,
@@ -37,6 +38,7 @@ def test_every_kind_registers_its_type_and_aliases() -> None:
         "number": NumberParameter,
         "boolean": BooleanParameter,
         "dropdown": DropdownParameter,
+        "mission-component": MissionComponentParameter,
     }
     assert PARAMETER_TYPES is PARAMETER_KINDS
 

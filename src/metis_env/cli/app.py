@@ -82,6 +82,12 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     return overrides
 
 
+def write_mission_state(path: Path, state: Any) -> None:
+    """``--mission-out``: the mission's state after the run, as ``context.mission`` shows it."""
+    text = json.dumps(state, indent=2, ensure_ascii=False, default=str) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def _fail(ui: Ui, message: str, code: int) -> typer.Exit:
     ui.error(message, exit_code=code)
     return typer.Exit(code)
@@ -135,6 +141,31 @@ def run(
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Print the traceback of what failed.")
     ] = False,
+    mission: Annotated[
+        Path | None,
+        typer.Option(
+            "--mission",
+            metavar="FILE",
+            help="Mission to run on (.metis, .metis.zip or data.json; default: built-in).",
+        ),
+    ] = None,
+    mission_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--mission-out", metavar="FILE", help="Write the mission's state after the run."
+        ),
+    ] = None,
+    trigger: Annotated[
+        str, typer.Option("--trigger", help="The effect's trigger (decides context.type).")
+    ] = "session-start",
+    member: Annotated[
+        str | None,
+        typer.Option("--member", metavar="USERNAME", help="Who triggered it (execution-*)."),
+    ] = None,
+    action: Annotated[
+        str | None,
+        typer.Option("--action", metavar="SPEC", help="Host action of an execution trigger."),
+    ] = None,
 ) -> None:
     """Run one target: setup hooks, the target's script, teardown hooks; outputs live."""
     ui = Ui.create(json_mode)
@@ -151,6 +182,10 @@ def run(
                 config_overrides=overrides,
                 events=LiveEvents(ui),
                 timeout_ms=timeout,
+                mission=mission,
+                trigger=trigger,
+                member=member,
+                action=action,
             ),
             shutdown_ms=SHUTDOWN_MS,
         )
@@ -161,6 +196,12 @@ def run(
     elapsed = (time.perf_counter() - started) * 1000
     report = RunReport(env, target, config, result, elapsed, root.resolve(), stats, traceback)
     ui.show(report)
+    if mission_out is not None:
+        try:
+            write_mission_state(mission_out, result.mission)
+        except OSError as exc:
+            why = f"--mission-out {mission_out}: {exc.strerror or exc}"
+            raise _fail(ui, why, EXIT_USAGE) from None
     raise typer.Exit(report.exit_code)
 
 

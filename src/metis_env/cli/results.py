@@ -176,6 +176,7 @@ class RunReport:
             "exit_code": self.exit_code,
             "duration_ms": round(self.duration_ms, 3),
             "outputs": len(self.result.outputs),
+            "mission_changes": len(self.result.mission_changes),
             "cleanup_errors": list(self.result.cleanup_errors),
             "problems": [problem_json(p, self.root) for p in self.result.problems],
         }

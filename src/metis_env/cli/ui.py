@@ -24,7 +24,13 @@ from typing import Any, Protocol
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from metis_env.runtime import ClientEvent, OutputRecord, SessionEvent, TaskRecord
+from metis_env.runtime import (
+    ClientEvent,
+    MissionChangeRecord,
+    OutputRecord,
+    SessionEvent,
+    TaskRecord,
+)
 
 __all__ = [
     "JsonResult",
@@ -132,6 +138,24 @@ def client_event_json(record: ClientEvent) -> dict[str, Any]:
     }
 
 
+def describe_change(change: Any) -> str:
+    """A person's reading of one mission change."""
+    describe = getattr(change, "describe", None)
+    return str(describe()) if callable(describe) else str(change)
+
+
+def mission_change_json(record: MissionChangeRecord, change: Any) -> dict[str, Any]:
+    """One mission change as a JSON object (``"type": "mission-change"``, METIS's spelling)."""
+    body = change.to_json() if hasattr(change, "to_json") else {"change": str(change)}
+    return {
+        "type": "mission-change",
+        "time": iso(record.time),
+        "env": record.env_id,
+        "target": record.target_id,
+        **body,
+    }
+
+
 def _silence_stdout() -> None:
     """Point stdout at the null device (its reader is gone), so exit flushes succeed."""
     try:
@@ -194,6 +218,22 @@ class Ui:
         else:
             self.print(output_line(record), soft_wrap=True)
 
+    def mission_changes(self, record: MissionChangeRecord) -> None:
+        """Show what a script changed in the mission, one line (or object) per change."""
+        changes = record.changes if isinstance(record.changes, list | tuple) else []
+        for change in changes:
+            if self.json:
+                self.emit(mission_change_json(record, change))
+                continue
+            where = f"[{record.env_id}/{record.target_id}]"
+            line = Text.assemble(
+                (record.time.astimezone().strftime("%H:%M:%S.%f")[:-3] + " ", "dim"),
+                (where, "cyan"),
+                (" mission: ", "magenta"),
+                describe_change(change),
+            )
+            self.print(line, soft_wrap=True)
+
     def client_event(self, record: ClientEvent) -> None:
         """Show a client's reconnect, give-up or unexpected close as it happens."""
         if self.json:
@@ -225,7 +265,8 @@ class Ui:
 class LiveEvents:
     """The event sink of ``metis-env run``: outputs and client events as they happen.
 
-    Task changes and mission changes are not printed live: the final report lists them.
+    Task changes are not printed live: the final report lists them. Each change a script
+    makes to the mission is one line (one ``mission-change`` object in JSON mode).
     """
 
     ui: Ui
@@ -236,3 +277,5 @@ class LiveEvents:
             self.ui.output(record)
         elif isinstance(record, ClientEvent):
             self.ui.client_event(record)
+        elif isinstance(record, MissionChangeRecord):
+            self.ui.mission_changes(record)

@@ -6,8 +6,12 @@ classes serve a local `Session` and, later, a bridge to a real METIS.
 
 Both kinds share: ``session`` (id, name, state), ``config`` (``target_env_config``, read on
 each access), ``mission``, the three stores and ``sleep(ms)``. A `TargetScriptContext` adds
-``type``, ``effect``, ``triggered_by``, ``get_arguments``, ``send_output`` and
-``change_mission``; an `EnvHookContext` adds ``event`` and ``log``.
+``type``, ``effect``, ``triggered_by``, ``get_arguments``, ``send_output``,
+``change_mission`` and METIS's fourteen mission-changing methods (``block_nodes`` …
+``update_file_access``: each builds a `metis_env.missions` command, checks the component
+types it is given, and applies it through the host, returning the `MissionChange`
+records); an `EnvHookContext` adds ``event`` and ``log`` and, as in METIS, cannot change
+the mission.
 
 Guarded members (``sleep``, ``send_output``, ``change_mission``, ``log``) raise
 `OutdatedContextError`, with METIS's text, once the session ended or was reset since the
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from metis_env.missions import commands as mc
 from metis_env.runtime.configs import TargetEnvConfig
 from metis_env.runtime.host import ContextHost, EffectInfo, SessionInfo
 from metis_env.runtime.stores import TargetEnvStore
@@ -158,6 +163,64 @@ class TargetScriptContext(_Context):
         """
         self._guard()
         return self._host.apply_mission_change(self._env_id, self.target_id, command)
+
+    # -- mission changes (METIS's methods; each builds a command and applies it) ---------
+
+    def block_nodes(self, nodes: Any) -> list[Any]:
+        """Block nodes (a node, force or mission fans out to its nodes)."""
+        return self.change_mission(mc.block_nodes(nodes))  # type: ignore[no-any-return]
+
+    def unblock_nodes(self, nodes: Any) -> list[Any]:
+        """Unblock nodes (fan-out as `block_nodes`)."""
+        return self.change_mission(mc.unblock_nodes(nodes))  # type: ignore[no-any-return]
+
+    def update_node_block_status(self, nodes: Any, blocked: bool) -> list[Any]:
+        """Block or unblock nodes."""
+        return self.change_mission(mc.update_node_block_status(nodes, blocked))  # type: ignore[no-any-return]
+
+    def open_node(self, nodes: Any) -> list[Any]:
+        """Open nodes that can open (others are skipped with a warning)."""
+        return self.change_mission(mc.open_node(nodes))  # type: ignore[no-any-return]
+
+    def close_node(self, nodes: Any) -> list[Any]:
+        """Close nodes that can close, with their subtrees."""
+        return self.change_mission(mc.close_node(nodes))  # type: ignore[no-any-return]
+
+    def update_node_open_state(self, nodes: Any, opened: bool) -> list[Any]:
+        """Open or close nodes."""
+        return self.change_mission(mc.update_node_open_state(nodes, opened))  # type: ignore[no-any-return]
+
+    def add_node_alert(self, apply_to: Any, message: str, severity: str = "warning") -> list[Any]:
+        """Raise an alert (``info``, ``suspicious``, ``warning``, ``danger``) on nodes."""
+        return self.change_mission(mc.add_node_alert(apply_to, message, severity))  # type: ignore[no-any-return]
+
+    def modify_success_chance(self, apply_to: Any, operand: float) -> list[Any]:
+        """Add ``operand`` (a fraction) to actions' success chance, clamped to 0-1."""
+        return self.change_mission(mc.modify_success_chance(apply_to, operand))  # type: ignore[no-any-return]
+
+    def modify_process_time(self, apply_to: Any, operand: float) -> list[Any]:
+        """Add ``operand`` ms to actions' process time, clamped to 0-7,199,000."""
+        return self.change_mission(mc.modify_process_time(apply_to, operand))  # type: ignore[no-any-return]
+
+    def modify_resource_cost(self, apply_to: Any, resources: Any, operand: float) -> list[Any]:
+        """Add ``operand`` to actions' cost in ``resources`` (never below 0)."""
+        return self.change_mission(mc.modify_resource_cost(apply_to, resources, operand))  # type: ignore[no-any-return]
+
+    def modify_resource_pool(self, apply_to: Any, operand: float) -> list[Any]:
+        """Add ``operand`` to resource pools' balance (never clamped)."""
+        return self.change_mission(mc.modify_resource_pool(apply_to, operand))  # type: ignore[no-any-return]
+
+    def grant_file_access(self, forces: Any, files: Any) -> list[Any]:
+        """Give forces access to files."""
+        return self.change_mission(mc.grant_file_access(forces, files))  # type: ignore[no-any-return]
+
+    def revoke_file_access(self, forces: Any, files: Any) -> list[Any]:
+        """Take forces' access to files away."""
+        return self.change_mission(mc.revoke_file_access(forces, files))  # type: ignore[no-any-return]
+
+    def update_file_access(self, forces: Any, files: Any, granted: bool) -> list[Any]:
+        """Grant or revoke forces' access to files."""
+        return self.change_mission(mc.update_file_access(forces, files, granted))  # type: ignore[no-any-return]
 
 
 class EnvHookContext(_Context):

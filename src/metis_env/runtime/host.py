@@ -122,6 +122,18 @@ class EffectInfo:
     args: dict[str, Any] = field(default_factory=dict)
     trigger: str = "session-start"
     triggered_by: Any = None
+    #: The action whose execution triggered it (execution triggers only), else ``None``.
+    source_action: Any = None
+
+    @property
+    def source_node(self) -> Any:
+        """The node of `source_action` (``None`` for session triggers)."""
+        return getattr(self.source_action, "node", None)
+
+    @property
+    def source_force(self) -> Any:
+        """The force of `source_action` (``None`` for session triggers)."""
+        return getattr(self.source_action, "force", None)
 
     @property
     def _id(self) -> str:
@@ -135,6 +147,7 @@ class EffectInfo:
         args: dict[str, Any],
         trigger: str = "session-start",
         triggered_by: Any = None,
+        source_action: Any = None,
     ) -> EffectInfo:
         """A new effect (fresh id) running ``target`` of ``environment`` with ``args``."""
         return cls(
@@ -147,6 +160,7 @@ class EffectInfo:
             args=args,
             trigger=trigger,
             triggered_by=triggered_by,
+            source_action=source_action,
         )
 
     @property

@@ -25,6 +25,7 @@ from metis_env.api.errors import ConfigError, MetisEnvError
 from metis_env.runtime.configs import TargetEnvConfig, find_config
 from metis_env.runtime.events import MissionChangeRecord, SessionEvent
 from metis_env.runtime.host import OutdatedContextError, SessionInfo, StoreScope
+from metis_env.runtime.mission import mission_forces, mission_view
 from metis_env.runtime.records import OutputRecord
 from metis_env.runtime.state import LIVE_STATES, SessionState
 from metis_env.runtime.stores import SessionStores, TargetEnvStore
@@ -133,10 +134,14 @@ class LocalHost:
     # -- lifecycle, called by the session -----------------------------------------------
 
     def renew(self) -> None:
-        """A reset: new instance id, empty stores (the old ones become unreachable)."""
+        """A reset: new instance id, empty stores (the old ones become unreachable), the
+        mission's session state back to its definition (METIS rebuilds the realms)."""
         self.stores.clear()
         self.stores = SessionStores()
         self._instance_id = uuid.uuid4().hex
+        reset = getattr(self._mission, "reset", None)
+        if callable(reset):
+            reset()
 
     def release_sleeps(self) -> int:
         """End every sleep in flight (they raise ``CancelledError``); returns how many."""
@@ -186,6 +191,11 @@ class LocalHost:
 
     @property
     def mission(self) -> Any:
+        return mission_view(self._mission)
+
+    @property
+    def model(self) -> Any:
+        """The mission object itself (a `metis_env.missions.Mission`, or the minimal one)."""
         return self._mission
 
     def apply_mission_change(self, env_id: str, target_id: str | None, command: object) -> Any:
@@ -200,31 +210,34 @@ class LocalHost:
         self._emit(MissionChangeRecord(now, env_id, target_id, command, changes))
         return changes
 
-    def _forces(self, to: Any) -> list[Force] | None:
-        """The forces ``to`` names, or ``None`` for global (``None``, the mission)."""
+    def _prefixes(self, to: Any) -> list[str] | None:
+        """The output prefix of each force ``to`` names, or ``None`` for global (``None``,
+        the mission or its view)."""
         items: Iterable[Any] = to if isinstance(to, list | tuple) else [to]
-        known: tuple[Force, ...] = tuple(getattr(self._mission, "forces", ()))
-        forces: list[Force] = []
+        known = mission_forces(self._mission)
+        prefixes: list[str] = []
         for item in items:
-            if item is None or item is self._mission or isinstance(item, Mission):
+            kind = getattr(item, "component_type", None)
+            if item is None or item is self._mission or kind == "mission":
                 return None
-            match = next((f for f in known if item in (f, f.id, f.name)), None)
+            key = getattr(item, "id", item) if kind == "force" else item
+            match = next(((i, n) for i, n in known if key in (i, n)), None)
             if match is None:
-                names = ", ".join(f.name for f in known)
+                names = ", ".join(n for _, n in known)
                 raise ConfigError(
                     "to", item, f"must be the mission, a force or a force id/name ({names})"
                 )
-            forces.append(match)
-        return forces
+            prefixes.append(match[1].replace(" ", "-") + ":")
+        return prefixes
 
     def send_output(self, env_id: str, target_id: str, message: str, to: Any) -> None:
-        forces = [] if isinstance(to, list | tuple) and not to else self._forces(to)
+        prefixes = [] if isinstance(to, list | tuple) and not to else self._prefixes(to)
         now = datetime.now(UTC)
-        if forces is None:
+        if prefixes is None:
             self._emit(OutputRecord(now, env_id, target_id, "Global:", message, "effect"))
             return
-        for force in forces:
-            self._emit(OutputRecord(now, env_id, target_id, force.prefix, message, "effect"))
+        for prefix in prefixes:
+            self._emit(OutputRecord(now, env_id, target_id, prefix, message, "effect"))
 
     def log(self, env_id: str, event: str, message: str) -> None:
         now = datetime.now(UTC)

@@ -103,6 +103,12 @@ class SessionResult:
     #: ``{"url": ..., **ws.stats()}`` of every `WebSocketApi` created in the session, in
     #: creation order, taken after teardown (what ``metis-env run --stats`` prints).
     client_stats: list[dict[str, Any]] = field(default_factory=list)
+    #: Every change scripts made to the mission, in METIS's spelling (``method``,
+    #: ``componentType``, ``_id``, ``field``, ``old``, ``new`` …), in order.
+    mission_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: The mission's state after the session, shaped as ``context.mission`` exposes it
+    #: (``None`` when the session ran on a mission without a model).
+    mission: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -119,6 +125,8 @@ class SessionResult:
         setup_failed: bool,
         cleanup_errors: Sequence[str] = (),
         client_stats: Sequence[dict[str, Any]] = (),
+        mission_changes: Sequence[dict[str, Any]] = (),
+        mission: dict[str, Any] | None = None,
     ) -> SessionResult:
         """The result of a session: ``cancelled`` when ``error`` is given (a timeout, an
         interrupt), else ``failure`` when a task failed or setup did, else ``success``."""
@@ -136,4 +144,6 @@ class SessionResult:
             error,
             list(cleanup_errors),
             client_stats=list(client_stats),
+            mission_changes=list(mission_changes),
+            mission=mission,
         )

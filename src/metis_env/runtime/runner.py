@@ -23,6 +23,7 @@ from metis_env.runtime.loader import (
     NotFoundError,
     load_environment,
 )
+from metis_env.runtime.mission import plan_mission
 from metis_env.runtime.records import SessionResult
 from metis_env.runtime.session import EffectRequest, OutputSink, Session
 from metis_env.schema import parse_cli_args
@@ -88,6 +89,10 @@ async def run_target(
     timeout_ms: int | None = None,
     session_name: str = "metis-env session",
     cancel_grace_ms: int = 1_000,
+    mission: Any = None,
+    trigger: str = "session-start",
+    member: str | None = None,
+    action: str | None = None,
 ) -> SessionResult:
     """Run ``target_id`` of ``<root>/<env_id>``: setup hooks, the script, teardown hooks.
 
@@ -109,16 +114,26 @@ async def run_target(
         session_name: ``context.session.name``.
         cancel_grace_ms: how long a cancelled script or hook may take to stop before the
             session abandons it (its record says so).
+        mission: the mission to run on: a `metis_env.missions.Mission`, or a path to a
+            ``.metis``/``.metis.zip``/``data.json`` file; ``None``: the built-in mission.
+        trigger: METIS's effect trigger (``session-setup``, ``session-start``,
+            ``session-teardown``, ``execution-initiation``, ``execution-success``,
+            ``execution-failure``): decides ``context.type``.
+        member: the username ``context.triggered_by`` names (execution triggers only).
+        action: for execution triggers, the host action (a component spec such as
+            ``action:Isolate Feeder``): ``context.effect.source_action``/``_node``/``_force``.
 
     Raises:
         EnvironmentNotFoundError: no such folder, or the environment did not load (the
             message lists the problems).
         TargetNotFoundError, ConfigNotFoundError, ArgumentError: before any hook runs.
-        ConfigError: ``config_overrides`` without ``config_id``.
+        ConfigError: ``config_overrides`` without ``config_id``; a bad trigger, member or
+            action; `MissionFormatError` for a mission file that does not load.
     """
     if config_overrides and config_id is None:
         keys = ", ".join(sorted(config_overrides))
         raise ConfigError("set", keys, "overrides config data, so it needs a config: pass one")
+    model, request_extra = plan_mission(mission, trigger, member, action)
     env, report = prepare_target(root, env_id, target_id, config_id)
     try:
         given = dict(args or {})
@@ -132,8 +147,9 @@ async def run_target(
             output=output,
             events=events,
             cancel_grace_ms=cancel_grace_ms,
+            mission=model,
         )
-        request = EffectRequest(env_id, target_id, given)
+        request = EffectRequest(env_id, target_id, given, **request_extra)
         result = await session.run([request], timeout_ms=timeout_ms)
     finally:
         env.unload()

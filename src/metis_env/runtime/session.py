@@ -23,10 +23,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from metis_env.missions import Mission as MissionModel
+from metis_env.runtime import mission as mission_glue
 from metis_env.runtime.clients import SessionClients
 from metis_env.runtime.context import EnvHookContext, TargetScriptContext
 from metis_env.runtime.events import (
     EventSink,
+    MissionChangeRecord,
     SessionEvent,
     TaskEvent,
     emit_safely,
@@ -61,6 +64,8 @@ class EffectRequest:
     args: Mapping[str, Any] = field(default_factory=dict)
     trigger: str = "session-start"
     triggered_by: Any = None
+    #: The host action of an execution-triggered effect (a component view), else None.
+    action: Any = None
 
 
 class Session:
@@ -77,9 +82,13 @@ class Session:
             ``data`` each time a script reads it (e.g. the demo's simulator port).
         output: called with every `OutputRecord` as it is produced (errors are logged).
         events: the event sink: tasks, outputs, mission changes, client events.
-        forces: names of the minimal mission's forces (``send_output`` targets).
-        mission: the mission contexts see instead of the minimal one.
-        apply_change: ``(mission, command) -> changes``; ``None``: changes are refused.
+        forces: names of the forces of a minimal mission (no nodes, no changes), used when
+            no ``mission`` is given; when neither is given, the built-in mission
+            (`metis_env.missions.builtin_mission`).
+        mission: the mission contexts see: a `metis_env.missions.Mission` (changes apply
+            to it), or any object with ``forces``.
+        apply_change: ``(mission, command) -> changes``; ``None``: `metis_env.missions.apply`
+            for a mission model, else changes are refused.
         teardown_timeout_ms: how long each teardown hook may run before it is cancelled and
             recorded as failed; ``None``: no limit.
         cancel_grace_ms: how long a cancelled task may take to stop before it is abandoned.
@@ -95,7 +104,7 @@ class Session:
         config_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         output: OutputSink | None = None,
         events: EventSink | None = None,
-        forces: Sequence[str] = ("Default Force",),
+        forces: Sequence[str] | None = None,
         mission: Any = None,
         apply_change: Callable[[Any, object], Any] | None = None,
         # Timeouts
@@ -109,6 +118,8 @@ class Session:
         self._state = S.UNSTARTED  # one owner of the state: the `state` setter
         self._output = output  # the caller's output callback (kept for run_target)
         self._events = events  # the one event sink
+        minimal = Mission.with_forces(name, forces) if forces is not None else None
+        model = mission_glue.session_mission(mission, minimal)
         self.host = LocalHost(
             session_id=self.id,
             name=name,
@@ -116,12 +127,14 @@ class Session:
             env_paths={env.id: env.path for env in self.environments.values()},
             config_ids=config_ids or {},
             config_overrides=config_overrides or {},
-            mission=mission if mission is not None else Mission.with_forces(name, forces),
-            apply_change=apply_change,
+            mission=model,
+            apply_change=apply_change
+            or (mission_glue.apply_mission_change if isinstance(model, MissionModel) else None),
             emit=self._emit,
         )
         self.tasks: list[TaskRecord] = []  # every task, in announcement order
         self.outputs: list[OutputRecord] = []  # every output, in order
+        self.mission_changes: list[dict[str, Any]] = []  # every mission change, as JSON
         self.teardown_timeout_ms = teardown_timeout_ms
         self.cancel_grace_ms = cancel_grace_ms
         self.close_timeout_ms = close_timeout_ms
@@ -176,6 +189,8 @@ class Session:
     # -- events -----------------------------------------------------------------------
 
     def _emit(self, record: SessionEvent) -> None:
+        if isinstance(record, MissionChangeRecord):
+            self.mission_changes.extend(mission_glue.changes_json(record.changes))
         if isinstance(record, OutputRecord):
             self.outputs.append(record)
             if self._output is not None:
@@ -319,7 +334,9 @@ class Session:
         """
         env = self._environment(request.env_id)
         target = env.target(request.target_id)
-        planned = target.plan_arguments(request.args)
+        planned = mission_glue.resolve_mission_arguments(
+            target.plan_arguments(request.args), self.host.model, target.id
+        )
         record = TaskRecord("effect", target.id, env.id, target_id=target.id)
         if announce:
             self.tasks.append(record)
@@ -337,11 +354,11 @@ class Session:
             return record
         env = self.environments[request.env_id]
         target = env.target(request.target_id)
-        bound = arguments.bind()  # phase two: now, not when planned
+        values, read = mission_glue.bind_arguments(arguments, self.host.model)
         effect = EffectInfo.of(
-            env.schema, target, bound.values, request.trigger, request.triggered_by
+            env.schema, target, values, request.trigger, request.triggered_by, request.action
         )
-        context = TargetScriptContext(self.host, effect, arguments.value)
+        context = TargetScriptContext(self.host, effect, read)
         await self._runner.execute(record, target.run(context, effect.args))
         return record
 
@@ -397,6 +414,8 @@ class Session:
             setup_failed=self._setup_ok is False,
             cleanup_errors=self.clients.errors,
             client_stats=self.clients.stats(),
+            mission_changes=self.mission_changes,
+            mission=mission_glue.mission_state(self.host.model),
         )
 
     def __repr__(self) -> str:

@@ -9,6 +9,11 @@ from metis_env.schema.arguments import (
     plan_arguments,
     resolve_arguments,
 )
+from metis_env.schema.component_parameter import (
+    COMPONENT_TYPES,
+    MissionComponentParameter,
+    component_ref,
+)
 from metis_env.schema.declarations import (
     PARAMETER_TYPES,
     option_from_dict,
@@ -47,6 +52,7 @@ from metis_env.schema.target import ScriptFn, TargetSchema
 __all__ = [
     "BOOLEAN_WORDS",
     "COMMON_KEYS",
+    "COMPONENT_TYPES",
     "CONDITIONS",
     "HOOK_EVENTS",
     "PARAMETER_KINDS",
@@ -60,6 +66,7 @@ __all__ = [
     "HookEvent",
     "HookFn",
     "LargeStringParameter",
+    "MissionComponentParameter",
     "NumberParameter",
     "Parameter",
     "PlannedArguments",
@@ -71,6 +78,7 @@ __all__ = [
     "TargetEnvSchema",
     "TargetSchema",
     "check_async",
+    "component_ref",
     "dependencies_met",
     "js_strict_equals",
     "js_truthy",

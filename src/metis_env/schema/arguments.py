@@ -68,7 +68,10 @@ def parse_cli_args(
         if name not in by_id:
             raise _unknown(name, parameters, target_id)
         try:
-            result[name] = by_id[name].parse_text(text)
+            parsed = by_id[name].parse_text(text)
+            if by_id[name].repeatable and name in result:
+                parsed = by_id[name].validate((*result[name], *parsed))
+            result[name] = parsed
         except ArgumentError as exc:
             raise exc.for_target(target_id) if target_id else exc from None
     return result

@@ -76,6 +76,8 @@ class Parameter:
     aliases: ClassVar[tuple[str, ...]] = ()
     #: Declaration keys of this kind beyond `COMMON_KEYS` (declared key → keyword).
     keys: ClassVar[Mapping[str, str]] = {}
+    #: Whether repeating ``--arg NAME=…`` adds to the value (a tuple) instead of replacing it.
+    repeatable: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
