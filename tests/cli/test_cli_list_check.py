@@ -84,6 +84,7 @@ def test_list_json_shape(cli: CliRunner) -> None:
         "type": "string",
         "required": True,
         "default": "status",
+        "rules": {},
     }
     assert env["configs"][0]["id"] == "simulator"
     assert env["configs"][0]["data"]["port"] == 8765

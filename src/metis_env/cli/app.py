@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 import time
@@ -80,6 +81,33 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
             value = text
         overrides[key.strip()] = value
     return overrides
+
+
+def interrupted_result(
+    env: str, target: str, config: str | None, message: str, elapsed_ms: float
+) -> dict[str, Any]:
+    """The ``result`` object of a run stopped by Ctrl-C (status ``interrupted``)."""
+    return {
+        "type": "result",
+        "env": env,
+        "target": target,
+        "config": config,
+        "status": "interrupted",
+        "ok": False,
+        "error": message,
+        "exit_code": EXIT_INTERRUPTED,
+        "duration_ms": elapsed_ms,
+    }
+
+
+def report_only_once() -> None:
+    """Say each failure once: in ``run``'s report. The runtime also logs task failures at
+    WARNING for library users; with no logging configured, Python would print those on
+    stderr as well. Configure logging (a handler on the root logger) to see them anyway."""
+    runtime = logging.getLogger("metis_env.runtime")
+    if not logging.getLogger().handlers and not runtime.handlers:
+        runtime.addHandler(logging.NullHandler())
+        runtime.propagate = False
 
 
 def write_mission_state(path: Path, state: Any) -> None:
@@ -170,6 +198,7 @@ def run(
     """Run one target: setup hooks, the target's script, teardown hooks; outputs live."""
     ui = Ui.create(json_mode)
     started = time.perf_counter()
+    report_only_once()
     try:
         overrides = parse_overrides(set_ or [])
         result = run_bounded(
@@ -192,7 +221,12 @@ def run(
     except ConfigError as exc:
         raise _fail(ui, str(exc), EXIT_USAGE) from None
     except KeyboardInterrupt:
-        raise _fail(ui, "interrupted; the session was torn down", EXIT_INTERRUPTED) from None
+        message = "interrupted; the session was torn down"
+        error = _fail(ui, message, EXIT_INTERRUPTED)
+        if json_mode:  # --json always ends with a result line
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            ui.emit(interrupted_result(env, target, config, message, elapsed))
+        raise error from None
     elapsed = (time.perf_counter() - started) * 1000
     report = RunReport(env, target, config, result, elapsed, root.resolve(), stats, traceback)
     ui.show(report)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from metis_env.api import InvalidConfigurationError, WebSocketApiOptions
 from metis_env.api.secrets import redact_mapping, redact_text, secret_values
@@ -22,6 +23,7 @@ from metis_env.runtime import (
     Problem,
     TargetEnvConfig,
     load_environments,
+    resolve_env_refs,
 )
 from metis_env.schema import HOOK_EVENTS, TargetSchema
 
@@ -49,6 +51,34 @@ def _redacted(problems: Iterable[Problem], secrets: list[str]) -> list[Problem]:
     return [Problem(p.path, redact_text(p.message, secrets), p.severity) for p in problems]
 
 
+def parameter_rules(parameter: Any) -> dict[str, Any]:
+    """What a parameter declares beyond its type, in the declaration's spelling."""
+    rules: dict[str, Any] = {}
+    for attribute, key in (
+        ("min", "min"),
+        ("max", "max"),
+        ("integers_only", "integersOnly"),
+        ("unit", "unit"),
+        ("multiple", "multiple"),
+    ):
+        value = getattr(parameter, attribute, None)
+        if value is not None and value is not False:
+            rules[key] = value
+    pattern = getattr(parameter, "pattern", None)
+    if pattern is not None:
+        rules["pattern"] = getattr(pattern, "pattern", str(pattern))
+    options = getattr(parameter, "options", None)
+    if options:
+        rules["options"] = [{"_id": o.id, "name": o.name, "value": o.value} for o in options]
+    kinds = getattr(parameter, "valid_component_types", None)
+    if kinds:
+        rules["validComponentTypes"] = list(kinds)
+    dependencies = getattr(parameter, "dependencies", ())
+    if dependencies:
+        rules["dependencies"] = [d.encode() for d in dependencies]
+    return rules
+
+
 def _target(target: TargetSchema, path: Path, root: Path) -> TargetSummary:
     parameters = [
         ParameterSummary(
@@ -57,6 +87,7 @@ def _target(target: TargetSchema, path: Path, root: Path) -> TargetSummary:
             p.type,
             bool(getattr(p, "required", False)),
             getattr(p, "default", None),
+            parameter_rules(p),
         )
         for p in target.parameters
     ]
@@ -86,29 +117,28 @@ def _environment(env: LoadedEnvironment, root: Path) -> EnvironmentSummary:
 
 
 def config_problems(env: LoadedEnvironment) -> list[Problem]:
-    """Warnings about each config's ``data``: unset ``${env:NAME}`` references, and data that
-    `WebSocketApi.from_config` would reject or warn about.
-
-    Warnings, not errors: an environment may not use `WebSocketApi` with its configs at all.
+    """Problems of each config's ``data``: an unset ``${env:NAME}`` (a warning naming the
+    config and the key: ``run`` with that config fails before any hook), and data that
+    `WebSocketApi.from_config` rejects (an error: ``run`` refuses it with exit code 2) or
+    warns about (a near-miss key).
     """
     path = env.path / CONFIGS_FILE
     problems: list[Problem] = []
     for config in env.configs().configs:
         where = f"config {config.id!r}"
-        try:
-            data = config.data
-        except MissingEnvVarError as exc:
-            problems.append(Problem(path, f"{where}: {exc}", "warning"))
-            continue
+        data: dict[str, Any] = {}
+        for key, value in config.raw_data.items():  # each key alone: one unset var hides none
+            try:
+                data[key] = resolve_env_refs(value, config_id=config.id, key=f"data.{key}")
+            except MissingEnvVarError as exc:
+                problems.append(Problem(path, f"{where}: {exc}", "warning"))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 WebSocketApiOptions.parse(data)
             except InvalidConfigurationError as exc:
-                message = f"{where}: not a valid WebSocketApi config ({exc}); ignore this if "
-                problems.append(
-                    Problem(path, message + "the environment does not use WebSocketApi", "warning")
-                )
+                message = f"{where}: {exc} (metis-env run refuses this config)"
+                problems.append(Problem(path, message, "error"))
         for warning in caught:
             problems.append(Problem(path, f"{where}: {warning.message}", "warning"))
     return problems

@@ -107,12 +107,17 @@ class RunReport:
         table.add_column("Status", no_wrap=True)
         table.add_column("Duration", justify="right", no_wrap=True)
         table.add_column("Error", overflow="fold")
+        # The failure the summary line names is said there only (once), not in the table.
+        summarised = next((t for t in self.result.tasks if t.status == "failure"), None)
         for record in self.result.tasks:
+            error = record.error or ""
+            if record is summarised and error and error in (self.result.error or ""):
+                error = "(below)"
             table.add_row(
                 Text(_task_label(record)),
                 status_text(record.status),
                 _ms(record.duration_ms),
-                Text(record.error or ""),
+                Text(error, style="dim" if error == "(below)" else ""),
             )
         return table
 
@@ -197,12 +202,23 @@ class ParameterSummary:
     type: str
     required: bool
     default: Any
+    #: The rules it declares: min, max, integersOnly, unit, pattern, options,
+    #: validComponentTypes, multiple, dependencies (only those it has).
+    rules: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         text = f"{self.id}: {self.type}"
         if self.default is not None:
             text += f" = {json.dumps(self.default, ensure_ascii=False, default=str)}"
-        return text + (" (required)" if self.required else "")
+        text += " (required)" if self.required else ""
+        shown = []
+        for key, value in self.rules.items():
+            if key == "options":
+                value = ", ".join(str(o["_id"]) for o in value)
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            shown.append(key if value is True else f"{key} {value}")
+        return text + (f" [{'; '.join(shown)}]" if shown else "")
 
 
 @dataclass

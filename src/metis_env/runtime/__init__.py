@@ -84,6 +84,7 @@ from metis_env.runtime.records import (
 )
 from metis_env.runtime.runner import (
     ConfigNotFoundError,
+    check_selected_config,
     prepare_target,
     run_target,
 )
@@ -176,6 +177,7 @@ __all__ = [
     "apply_mission_change",
     "bind_arguments",
     "changes_json",
+    "check_selected_config",
     "check_transition",
     "client_event_listeners",
     "client_stats",

@@ -337,7 +337,9 @@ def load_environment(env_dir: Path | str) -> LoadReport:
 def load_environments(root: Path | str) -> LoadReport:
     """Load every environment folder directly under ``root``, in name order.
 
-    Hidden folders and ``__pycache__`` are ignored; files at the root too.
+    Hidden folders, ``__pycache__`` and files are passed over silently; folders that cannot
+    be environments (a name starting with ``_``, ``tests`` and the like, or neither
+    ``schema.py`` nor ``targets/``) are passed over with a ``note`` problem.
 
     Raises:
         EnvironmentNotFoundError: ``root`` is not a directory.
@@ -347,10 +349,37 @@ def load_environments(root: Path | str) -> LoadReport:
         raise EnvironmentNotFoundError(
             "root", str(root), "must be a directory of target environments"
         )
+    if (root / _SCHEMA_FILE).is_file() and (root / "targets").is_dir():
+        raise EnvironmentNotFoundError(
+            "root",
+            str(root),
+            "is an environment folder itself; pass its parent, the folder that holds "
+            f"environment folders (e.g. {root.parent})",
+        )
     report = LoadReport()
     for child in sorted(root.iterdir()):
-        if child.is_dir() and not child.name.startswith((".", "__")):
-            env = _load_one(child, report)
-            if env is not None:
-                report.environments[env.id] = env
+        if not child.is_dir() or child.name.startswith(".") or child.name == "__pycache__":
+            continue  # hidden folders (.git, .venv): passed over without a word
+        why = _not_an_environment(child)
+        if why is not None:
+            report.problems.append(Problem(child, f"skipped: {why}", "note"))
+            continue
+        env = _load_one(child, report)
+        if env is not None:
+            report.environments[env.id] = env
     return report
+
+
+#: Folder names under a root that are never environments (tests and helpers beside them).
+NOT_ENVIRONMENTS = frozenset({"tests", "test", "node_modules", "venv", "build", "dist"})
+
+
+def _not_an_environment(folder: Path) -> str | None:
+    """Why ``folder`` cannot be an environment folder (so it is passed over), or None."""
+    if folder.name.startswith("_"):
+        return "private folder (its name starts with '_')"
+    if folder.name in NOT_ENVIRONMENTS:
+        return f"'{folder.name}' is not an environment folder"
+    if not (folder / _SCHEMA_FILE).is_file() and not (folder / "targets").is_dir():
+        return f"no {_SCHEMA_FILE} and no targets/, so not an environment folder"
+    return None

@@ -10,7 +10,7 @@ __all__ = ["Problem", "ProblemList", "Severity"]
 
 #: ``error``: something was skipped (an environment, a target, the configs); ``warning``:
 #: everything still loads but looks wrong (no targets, a duplicate config id).
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ class ProblemList:
     def warnings(self) -> list[Problem]:
         """Problems that skipped nothing."""
         return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Problem]:
+        """What was passed over on purpose (folders that cannot be environments)."""
+        return [p for p in self.problems if p.severity == "note"]
 
     @property
     def ok(self) -> bool:

@@ -9,11 +9,13 @@ cancellation, which is re-raised after teardown).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from metis_env.api.errors import ConfigError
+from metis_env.api.options import WebSocketApiOptions
 from metis_env.runtime.events import EventSink
 from metis_env.runtime.loader import (
     ENV_ID_PATTERN,
@@ -21,6 +23,7 @@ from metis_env.runtime.loader import (
     LoadedEnvironment,
     LoadReport,
     NotFoundError,
+    TargetNotFoundError,
     load_environment,
 )
 from metis_env.runtime.mission import plan_mission
@@ -28,7 +31,7 @@ from metis_env.runtime.records import SessionResult
 from metis_env.runtime.session import EffectRequest, OutputSink, Session
 from metis_env.schema import parse_cli_args
 
-__all__ = ["ConfigNotFoundError", "prepare_target", "run_target"]
+__all__ = ["ConfigNotFoundError", "check_selected_config", "prepare_target", "run_target"]
 
 
 class ConfigNotFoundError(NotFoundError):
@@ -38,6 +41,41 @@ class ConfigNotFoundError(NotFoundError):
 def _available(root: Path) -> str:
     names = sorted(p.name for p in root.iterdir() if p.is_dir() and ENV_ID_PATTERN.match(p.name))
     return ", ".join(names) or "none"
+
+
+def _with_load_errors(
+    exc: TargetNotFoundError, report: LoadReport, env_dir: Path
+) -> TargetNotFoundError:
+    """The same error, saying why targets of the environment did not load (file: cause)."""
+    failed = [
+        p
+        for p in report.errors
+        if p.path.is_relative_to(env_dir / "targets") and p.path.name == "schema.py"
+    ]
+    if not failed:
+        return exc
+    causes = "; ".join(f"{p.path.relative_to(env_dir)}: {p.message}" for p in failed)
+    rule = f"{exc.rule}; these targets failed to load: {causes}"
+    return TargetNotFoundError(exc.key, exc.value, rule)
+
+
+def check_selected_config(
+    env: LoadedEnvironment, config_id: str, overrides: Mapping[str, Any]
+) -> None:
+    """Refuse, before any hook runs, a selected config whose data (with ``--set``
+    overrides) names an unset ``${env:X}`` or breaks a `WebSocketApi` option rule.
+
+    Raises:
+        MissingEnvVarError: naming the config and the key.
+        InvalidConfigurationError: naming every offending key, value and rule.
+    """
+    config = next((c for c in env.configs().configs if c.id == config_id), None)
+    if config is None:
+        return
+    data = {**config.data, **overrides}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-miss keys: the client warns when it is made
+        WebSocketApiOptions.parse(data)
 
 
 def prepare_target(
@@ -60,7 +98,10 @@ def prepare_target(
         details = "; ".join(str(p) for p in report.errors)
         raise EnvironmentNotFoundError("env", env_id, f"did not load: {details}")
     try:
-        env.target(target_id)
+        try:
+            env.target(target_id)
+        except TargetNotFoundError as exc:
+            raise _with_load_errors(exc, report, env_dir) from None
         if config_id is not None:
             loaded = env.configs()
             if not any(c.id == config_id for c in loaded.configs):
@@ -136,6 +177,8 @@ async def run_target(
     model, request_extra = plan_mission(mission, trigger, member, action)
     env, report = prepare_target(root, env_id, target_id, config_id)
     try:
+        if config_id is not None:
+            check_selected_config(env, config_id, config_overrides or {})
         given = dict(args or {})
         target = env.target(target_id)
         given.update(parse_cli_args(target.parameters, arg_texts, target_id=target.id))
