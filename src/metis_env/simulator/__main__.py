@@ -11,7 +11,7 @@ import asyncio
 import sys
 
 from metis_env.api.errors import ConfigError
-from metis_env.simulator.server import serve
+from metis_env.simulator.serving import serve
 
 __all__ = ["main"]
 
