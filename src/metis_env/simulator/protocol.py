@@ -29,8 +29,9 @@ anything else                 ``error`` (``error``; ``id``/``requestId`` when th
 
 Bad input never raises: a field that breaks its rule gets an ``error`` reply whose ``error``
 text names the message type, the field, the rule and the value, and whose ``field`` names the
-field (``subscribe``'s ``interval`` must be a finite number of milliseconds; its ``count`` a
-positive integer; channel names non-empty strings).
+field. Every number must be finite (JSON such as ``1e400`` decodes to infinity, which no
+reply could carry back); ``subscribe``'s ``interval`` is a number of milliseconds, clamped to
+5 ms - 1 day; its ``count`` a positive integer; channel names non-empty strings.
 
 Values are deterministic functions of a stream's sequence number (`stream_item`), so tests can
 assert the exact output.
@@ -172,6 +173,25 @@ def _shown(value: Any) -> str:
     """``repr`` of a received value for an error text, cut to 80 characters."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _non_finite(value: Any) -> tuple[str, float] | None:
+    """The path and value of the first non-finite number in ``value`` (JSON like ``1e400``
+    decodes to infinity, which no reply may carry), or ``None``. Iterative: a message may
+    nest as deep as the JSON parser allows."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return where, item
+        if isinstance(item, dict):
+            children = [(f"{where}.{k}" if where else str(k), v) for k, v in item.items()]
+        elif isinstance(item, list):
+            children = [(f"{where}[{i}]", v) for i, v in enumerate(item)]
+        else:
+            continue
+        stack.extend(reversed(children))  # first child on top: report the first in order
+    return None
 
 
 def _channels(message: dict[str, Any]) -> tuple[str, ...] | None:
@@ -344,6 +364,13 @@ def handle_message(
     kind = message.get("type")
     if kind == "echo":
         return [Reply(raw)]
+    bad = _non_finite(message)
+    if bad is not None:
+        field, number = bad
+        safe = {k: v for k, v in message.items() if _non_finite(v) is None}  # ids to copy
+        prefix = kind if isinstance(kind, str) else "message"
+        text = f"{prefix}: '{field}' must be a finite number (got {number!r})"
+        return [_error(text, safe, field)]
     handler = handlers.get(kind) if isinstance(kind, str) else None
     if handler is None:
         return [_error(f"unknown message type {_shown(kind)}", message)]

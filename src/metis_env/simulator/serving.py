@@ -37,10 +37,10 @@ def build_simulator(
     """The simulator `serve` runs, not started; see `serve` for the arguments.
 
     Raises:
-        ConfigError: a bad value, a broken script or transcript, or options that do not go
-            together (``script`` with ``replay``; ``valid_tokens``/``require_auth`` with
-            either, since those configure the seed protocol only; ``fast`` without
-            ``replay``).
+        ConfigError: a bad value, a broken or unreadable script or transcript, or options
+            that do not go together (``script`` with ``replay``; ``valid_tokens`` or
+            ``require_auth`` with either, since those configure the seed protocol only;
+            ``fast`` without ``replay``).
     """
     if script is not None and replay is not None:
         raise ConfigError("replay", str(replay), "cannot be combined with a script")
@@ -56,7 +56,11 @@ def build_simulator(
         sim.recorder = Recorder(history)
         return sim
     if replay is not None:
-        events = read_transcript(replay)
+        try:
+            events = read_transcript(replay)
+        except OSError as exc:
+            rule = f"must be a readable transcript file ({exc.strerror or exc})"
+            raise ConfigError("replay", str(replay), rule) from exc
         return Replay(events, fast=fast, report=report).simulator(host, port, history=history)
     return Simulator(
         host,
@@ -99,8 +103,8 @@ async def serve(
         report: called with each replay mismatch's text.
 
     Raises:
-        ConfigError: see `build_simulator`.
-        OSError: the port cannot be bound, or ``record`` cannot be written.
+        ConfigError: see `build_simulator`; also ``record`` cannot be written.
+        OSError: the port cannot be bound.
     """
     simulator = build_simulator(
         host,
@@ -114,7 +118,13 @@ async def serve(
         fast=fast,
         report=report,
     )
-    writer = TranscriptWriter(record) if record is not None else None
+    writer = None
+    if record is not None:
+        try:
+            writer = TranscriptWriter(record)
+        except OSError as exc:
+            rule = f"must be a file path that can be written ({exc.strerror or exc})"
+            raise ConfigError("record", str(record), rule) from exc
     simulator.transcript = writer
     try:
         async with simulator:
