@@ -105,7 +105,7 @@ class Connection:
             self._transcript.opened(self.conn_id, self.path, self.headers)
         try:
             for handler in list(self._registry.connect_handlers):
-                await self.run("connect", handler, self.context(self._due(loop)))
+                await self.run("on_connect", handler, self.context(self._due(loop)))
             async for raw in self.connection:
                 message = decode(raw)
                 self._recorder.message(self.conn_id, message, raw)
@@ -130,7 +130,7 @@ class Connection:
         loop = asyncio.get_running_loop()
         for handler in list(self._registry.close_handlers):
             ctx = self.context(loop.time(), close_code=code, close_reason=reason)
-            await self.run("close", handler, ctx)
+            await self.run("on_close", handler, ctx, answer=False)
         self._recorder.disconnected(self.conn_id)
 
     def _due(self, loop: asyncio.AbstractEventLoop) -> float:
@@ -165,8 +165,11 @@ class Connection:
         kind, handler = found
         await self.run(kind, handler, self.context(due, message=message, raw=raw))
 
-    async def run(self, event: str, handler: Handler, ctx: HandlerContext) -> bool:
-        """Call ``handler``; on failure report it (and answer ``error`` if it had a message).
+    async def run(
+        self, event: str, handler: Handler, ctx: HandlerContext, answer: bool = True
+    ) -> bool:
+        """Call ``handler``; on failure report it as ``event`` (and, with ``answer``, send
+        the client an ``error`` message).
 
         Returns:
             True when the handler returned normally.
@@ -176,7 +179,7 @@ class Connection:
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
-            self._failed(event, exc, ctx.message, ctx.due, answer=event != "close")
+            self._failed(event, exc, ctx.message, ctx.due, answer=answer)
             return False
         return True
 

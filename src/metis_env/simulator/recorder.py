@@ -62,8 +62,9 @@ class HandlerError:
 
     Attributes:
         conn_id: the connection whose message (or connect/close) the handler served.
-        event: the message ``type`` it handled (``"*"`` for a catch-all, ``"connect"``,
-            ``"close"``).
+        event: the message ``type`` it handled (``"*"`` for a catch-all), ``"on_connect"``,
+            ``"on_close"``, ``"when"`` (a ``when`` predicate), ``"stream 'name'"`` or
+            ``"send"`` (an action that could not be carried out).
         error: the exception, as ``Type: message``.
         at: when, `time.monotonic` seconds.
     """
