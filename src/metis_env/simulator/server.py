@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Collection
 from types import TracebackType
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as ws_serve
-from websockets.http11 import Request, Response
 
 from metis_env.api.codec import encode
 from metis_env.api.errors import ConfigError
 from metis_env.simulator.connection import Connection
 from metis_env.simulator.faults import FaultSettings, check_ms
+from metis_env.simulator.handshake import Handshakes
 from metis_env.simulator.protocol import MIN_STREAM_INTERVAL_MS, ProtocolConfig
 from metis_env.simulator.recorder import (
     DEFAULT_HISTORY,
@@ -113,13 +112,9 @@ class Simulator:
         self._ping_interval = ping_interval
         self._close_timeout = close_timeout
         self._server: Server | None = None  # the running server, None when stopped
-        self._stopping = asyncio.Event()  # set by stop(): ends handshake delays at once
         self._connections: dict[int, Connection] = {}  # open connections by id
-        self._headers: weakref.WeakKeyDictionary[ServerConnection, dict[str, str]] = (
-            weakref.WeakKeyDictionary()
-        )  # each upgrade's headers, until its connection is accepted
-        self._handshaking: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
-        self._paused: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # reading paused
+        # The upgrade phase; headers go to whichever recorder the simulator has then.
+        self._upgrades = Handshakes(self.faults, lambda headers: self.recorder.handshake(headers))
         self._next_id = 1  # ids are never reused, not even across restarts
 
     def __repr__(self) -> str:
@@ -147,13 +142,13 @@ class Simulator:
         """
         if self._server is not None:
             return
-        self._stopping = asyncio.Event()
+        self._upgrades.stopping = asyncio.Event()
         self._server = await ws_serve(
             self._handle,
             self.host,
             self.port,
-            process_request=self._process_request,
-            process_response=self._process_response,
+            process_request=self._upgrades.process_request,
+            process_response=self._upgrades.process_response,
             max_size=self._max_size,
             ping_interval=self._ping_interval,
             ping_timeout=self._ping_interval,
@@ -172,8 +167,8 @@ class Simulator:
         server, self._server = self._server, None
         if server is None:
             return
-        self._stopping.set()
-        for connection in list(self._paused):
+        self._upgrades.stopping.set()
+        for connection in list(self._upgrades.paused):
             connection.transport.abort()
         server.close(close_connections=True)
         try:
@@ -243,48 +238,6 @@ class Simulator:
 
     # Handshake and connection handling
 
-    async def _process_request(
-        self, connection: ServerConnection, request: Request
-    ) -> Response | None:
-        headers: dict[str, str] = {}
-        for name, value in request.headers.raw_items():
-            key = name.lower()  # HTTP header names are case-insensitive
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        self.recorder.handshake(headers)
-        self._headers[connection] = headers
-        self._handshaking.add(connection)
-        if self.faults.handshake_delay_ms > 0:
-            await self._hold(connection, self.faults.handshake_delay_ms / 1000)
-        status = self.faults.refuse_status
-        if status is not None:
-            return connection.respond(
-                status, f"The simulator refuses handshakes (HTTP {status}).\n"
-            )
-        return None
-
-    async def _hold(self, connection: ServerConnection, seconds: float) -> None:
-        """Sleep ``seconds``, unless the client leaves or the simulator stops first."""
-        waits = [
-            asyncio.ensure_future(asyncio.sleep(seconds)),
-            asyncio.ensure_future(self._stopping.wait()),
-            asyncio.ensure_future(connection.wait_closed()),
-        ]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
-
-    def _process_response(
-        self, connection: ServerConnection, request: Request, response: Response
-    ) -> None:
-        self._handshaking.discard(connection)
-        if response.status_code == 101 and not self.faults.answer_pings:
-            # Pause before the 101 goes out, so not even the first ping is read.
-            connection.transport.pause_reading()
-            self._paused.add(connection)
-
     async def _handle(self, connection: ServerConnection) -> None:
         conn_id, self._next_id = self._next_id, self._next_id + 1
         conn = Connection(
@@ -292,7 +245,7 @@ class Simulator:
             connection,
             registry=self.handlers,
             config=self._config,
-            headers=self._headers.pop(connection, {}),
+            headers=self._upgrades.headers_of(connection),
             faults=self.faults,
             recorder=self.recorder,
             transcript=self.transcript,
@@ -302,12 +255,15 @@ class Simulator:
             await conn.serve()
         finally:
             del self._connections[conn_id]
-            if connection in self._paused:
+            if connection in self._upgrades.paused:
                 connection.transport.abort()  # a silent peer never finishes a close handshake
             await conn.ended()
 
     def _abort_all(self) -> None:
-        for connection in [*(s.connection for s in self._connections.values()), *self._handshaking]:
+        for connection in [
+            *(s.connection for s in self._connections.values()),
+            *self._upgrades.handshaking,
+        ]:
             connection.transport.abort()
 
     def _targets(self, conn: int | None) -> list[Connection]:
@@ -375,13 +331,13 @@ class Simulator:
         """
         self.faults.answer_pings = answer
         if answer:
-            for connection in list(self._paused):
+            for connection in list(self._upgrades.paused):
                 connection.transport.resume_reading()
-            self._paused.clear()
+            self._upgrades.paused.clear()
             return
         for target in self._connections.values():
             target.connection.transport.pause_reading()
-            self._paused.add(target.connection)
+            self._upgrades.paused.add(target.connection)
 
     def refuse_handshakes(self, status: int | None = 503) -> None:
         """Answer every upgrade with HTTP ``status`` instead of 101; ``None`` accepts again."""
