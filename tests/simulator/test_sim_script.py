@@ -214,3 +214,26 @@ async def test_catch_all_when_streams_and_close_handlers() -> None:
         await ws.close(1000, "bye")
     await asyncio.wait_for(done.wait(), LIMIT)
     assert closes == [(1000, "bye")]
+
+
+async def test_handlers_that_never_return_do_not_hold_up_stop() -> None:
+    """A message handler stuck awaiting is cancelled when its connection ends; a stuck
+    on_close handler when the simulator stops: stop() returns within its bound."""
+    sim = Simulator(seed_protocol=False, close_timeout=0.2)
+    started = asyncio.Event()
+
+    @sim.on("hang")
+    async def hang(ctx: HandlerContext) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    @sim.on_close
+    async def linger(ctx: HandlerContext) -> None:
+        await asyncio.Event().wait()
+
+    await sim.start()
+    async with connect(sim.url) as ws:
+        await ws.send('{"type":"hang"}')
+        await asyncio.wait_for(started.wait(), LIMIT)
+        await asyncio.wait_for(sim.stop(), LIMIT)
+    assert sim.errors == [] and sim.total_disconnects == 1

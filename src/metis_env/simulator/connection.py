@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
@@ -63,6 +63,7 @@ class Connection:
         headers: dict[str, str],
         faults: FaultSettings,
         recorder: Recorder,
+        stopping: asyncio.Event,
         transcript: TranscriptWriter | None = None,
     ) -> None:
         self.conn_id = conn_id  # the id tests see in ReceivedMessage.conn_id
@@ -75,6 +76,7 @@ class Connection:
         self._config = config  # the seed protocol's settings (for the fallback)
         self._faults = faults  # the simulator's fault switches (reply delay, answering)
         self._recorder = recorder  # the simulator's observations
+        self._stopping = stopping  # set when the simulator stops (ends on_close handlers)
         self._transcript = transcript  # records this connection's traffic, or None
         self._outbox: asyncio.Queue[tuple[float, Sequence[Action]]] = asyncio.Queue()
         self._streams = Streams(
@@ -171,17 +173,37 @@ class Connection:
         """Call ``handler``; on failure report it as ``event`` (and, with ``answer``, send
         the client an ``error`` message).
 
+        A coroutine handler still running when its connection ends (an ``on_close`` one: when
+        the simulator stops) is cancelled, so a handler that never returns cannot hold up
+        `Simulator.stop`.
+
         Returns:
             True when the handler returned normally.
         """
         try:
             result = handler(ctx)
             if inspect.isawaitable(result):
-                await result
+                until = self._stopping.wait() if not answer else self.connection.wait_closed()
+                await self._unless(result, until)
         except Exception as exc:
             self._failed(event, exc, ctx.message, ctx.due, answer=answer)
             return False
         return True
+
+    @staticmethod
+    async def _unless(work: Awaitable[Any], until: Awaitable[Any]) -> None:
+        """Await ``work``, cancelling it if ``until`` completes first."""
+        task = asyncio.ensure_future(work)
+        stop = asyncio.ensure_future(until)
+        try:
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, stop, return_exceptions=True)
+        if not task.cancelled():
+            task.result()  # raises what the handler raised
 
     def _failed(
         self, event: str, exc: Exception, message: Any, due: float, answer: bool = True

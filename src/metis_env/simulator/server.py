@@ -248,6 +248,7 @@ class Simulator:
             headers=self._upgrades.headers_of(connection),
             faults=self.faults,
             recorder=self.recorder,
+            stopping=self._upgrades.stopping,
             transcript=self.transcript,
         )
         self._connections[conn_id] = conn
