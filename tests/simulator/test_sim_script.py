@@ -237,3 +237,40 @@ async def test_handlers_that_never_return_do_not_hold_up_stop() -> None:
         await asyncio.wait_for(started.wait(), LIMIT)
         await asyncio.wait_for(sim.stop(), LIMIT)
     assert sim.errors == [] and sim.total_disconnects == 1
+
+
+async def test_the_context_carries_path_conn_id_and_per_connection_state() -> None:
+    """ctx.path (with query), ctx.conn_id and ctx.state (one dict per connection)."""
+    sim = Simulator(seed_protocol=False)
+
+    @sim.on("count")
+    def count(ctx: HandlerContext) -> None:
+        ctx.state["n"] = ctx.state.get("n", 0) + 1
+        ctx.reply({"path": ctx.path, "conn": ctx.conn_id, "n": ctx.state["n"]})
+
+    @sim.on("bad-when", when=lambda m: m["missing"])
+    def never(ctx: HandlerContext) -> None:
+        raise AssertionError("the predicate raised first")
+
+    async with sim:
+        async with connect(sim.url + "/fleet?zone=eu") as ws:
+            for n in (1, 2):
+                await ws.send('{"type":"count"}')
+                reply = json.loads(await asyncio.wait_for(ws.recv(), LIMIT))
+                assert reply == {"path": "/fleet?zone=eu", "conn": 1, "n": n}
+            await ws.send('{"type":"bad-when"}')
+            error = json.loads(await asyncio.wait_for(ws.recv(), LIMIT))
+            assert error["error"] == "simulator handler for 'when' failed: KeyError: 'missing'"
+        async with connect(sim.url) as ws:
+            await ws.send('{"type":"count"}')
+            reply = json.loads(await asyncio.wait_for(ws.recv(), LIMIT))
+            assert reply == {"path": "/", "conn": 2, "n": 1}
+
+
+def test_serve_record_to_an_unwritable_path_exits_2(tmp_path: Path) -> None:
+    """--record into a missing folder: exit 2 naming the path, before listening."""
+    target = tmp_path / "no-such-dir" / "t.jsonl"
+    result = CliRunner().invoke(app, ["serve", "--port", "0", "--record", str(target)])
+    assert (
+        result.exit_code == 2 and "record: must be a file path that can be written" in result.output
+    )

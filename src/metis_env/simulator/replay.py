@@ -222,11 +222,11 @@ class Replay:
         sim.on("*")(self._message)
 
     def _problem(self, ctx: HandlerContext, code: int, text: str, short: str) -> None:
+        ctx.close(code, short)  # first: a failing report callback must not keep it open
         self.mismatches.append(text)
         logger.warning("%s", text)
         if self._report is not None:
             self._report(text)
-        ctx.close(code, short)
 
     def _connected(self, ctx: HandlerContext) -> None:
         if self._next >= len(self._recordings):
