@@ -161,3 +161,32 @@ def test_serve_replay_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     """metis-env serve --replay on a missing file is a usage error naming it."""
     result = CliRunner().invoke(app, ["serve", "--port", "0", "--replay", str(tmp_path / "no")])
     assert result.exit_code == 2 and "replay: must be a readable transcript file" in result.output
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "environments"
+
+
+@pytest.mark.parametrize("target", ["interactive-command-awaited", "request-response"])
+async def test_a_recorded_target_runs_the_same_offline(tmp_path: Path, target: str) -> None:
+    """A bundled target against the simulator with record, then against the replay: the same
+    outputs, success both times (the command's id is made up anew on each run)."""
+    from metis_env.runtime import run_target
+
+    path = tmp_path / "target.jsonl"
+    results = []
+    for options in ({"record": path}, {"replay": path}):
+        async with serving(**options) as url:
+            port = int(url.rpartition(":")[2])
+            results.append(
+                await run_target(
+                    EXAMPLES,
+                    "websocket-example",
+                    target,
+                    config_id="simulator",
+                    config_overrides={"port": port},
+                    timeout_ms=10_000,
+                )
+            )
+    recorded, replayed = ([(o.prefix, o.message) for o in r.outputs] for r in results)
+    assert [r.status for r in results] == ["success", "success"]
+    assert replayed == recorded and len(recorded) >= 3
