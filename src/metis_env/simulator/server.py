@@ -28,6 +28,7 @@ from metis_env.simulator.handshake import Handshakes
 from metis_env.simulator.protocol import MIN_STREAM_INTERVAL_MS, ProtocolConfig
 from metis_env.simulator.recorder import (
     DEFAULT_HISTORY,
+    HandlerError,
     MessagePredicate,
     ReceivedMessage,
     Recorder,
@@ -47,11 +48,10 @@ class Simulator:
     ``host``:``port`` (port 0 picks a free port; `port` holds the real one once started).
     Handlers: `on`, `on_connect`, `on_close` (see ``docs/simulator.md``).
 
-    Observation (from ``sim.recorder``): ``received``, ``handshake_headers``, ``errors``,
-    ``connection_count``, ``total_connections``, ``wait_for_connections``,
-    ``wait_for_message``, ``wait_for_disconnects``. Faults: `close_all`, `drop_all`,
-    `set_answer_pings`, `refuse_handshakes`, `set_handshake_delay`, `set_reply_delay`,
-    `stop_answering`, `send_raw`; settings stay in force across `restart`.
+    Observation: ``sim.recorder``'s, forwarded (``received``, ``wait_for_message`` …).
+    Faults: `close_all`, `drop_all`, `set_answer_pings`, `refuse_handshakes`,
+    `set_handshake_delay`, `set_reply_delay`, `stop_answering`, `send_raw`; settings stay in
+    force across `restart`.
 
     Args:
         host: interface to listen on.
@@ -210,13 +210,40 @@ class Simulator:
 
     # Observation: the recorder's, forwarded (see `Recorder` for each).
 
-    received = property(lambda self: self.recorder.received)
-    handshake_headers = property(lambda self: self.recorder.handshake_headers)
-    errors = property(lambda self: self.recorder.errors)
-    connection_count = property(lambda self: self.recorder.connection_count)
-    connection_ids = property(lambda self: self.recorder.connection_ids)
-    total_connections = property(lambda self: self.recorder.total_connections)
-    total_disconnects = property(lambda self: self.recorder.total_disconnects)
+    @property
+    def received(self) -> list[ReceivedMessage]:
+        """The kept messages, oldest first."""
+        return self.recorder.received
+
+    @property
+    def handshake_headers(self) -> list[dict[str, str]]:
+        """Each kept upgrade's headers, lower-case names."""
+        return self.recorder.handshake_headers
+
+    @property
+    def errors(self) -> list[HandlerError]:
+        """Handlers that raised (their clients got ``error`` replies)."""
+        return self.recorder.errors
+
+    @property
+    def connection_count(self) -> int:
+        """How many accepted connections are open now."""
+        return self.recorder.connection_count
+
+    @property
+    def connection_ids(self) -> list[int]:
+        """The ids of the open connections, oldest first."""
+        return self.recorder.connection_ids
+
+    @property
+    def total_connections(self) -> int:
+        """Connections ever accepted (handshake completed)."""
+        return self.recorder.total_connections
+
+    @property
+    def total_disconnects(self) -> int:
+        """Accepted connections that have ended."""
+        return self.recorder.total_disconnects
 
     def clear_received(self) -> None:
         """`Recorder.clear_received`."""
