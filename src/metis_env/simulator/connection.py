@@ -250,8 +250,14 @@ class Connection:
 
     async def shutdown(self) -> None:
         """Stop the sender and every stream, and wait for them; queued replies are dropped."""
-        self._sender.cancel()
-        await asyncio.gather(self._sender, self._streams.shutdown(), return_exceptions=True)
+        await self._streams.shutdown()
+        for _ in range(100):  # bounded: a cancellation swallowed by awaited code is re-sent
+            self._sender.cancel()
+            await asyncio.wait({self._sender}, timeout=0.05)
+            if self._sender.done():
+                break
+        if self._sender.done() and not self._sender.cancelled():
+            self._sender.exception()  # retrieve it, so asyncio never reports it as lost
 
     async def _send_loop(self) -> None:
         loop = asyncio.get_running_loop()

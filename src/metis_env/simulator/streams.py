@@ -35,14 +35,19 @@ class _Stream:
 
 
 async def _wait_event(event: asyncio.Event, seconds: float) -> bool:
-    """True when ``event`` is set within ``seconds``, False when time ran out."""
+    """True when ``event`` is set within ``seconds``, False when time ran out.
+
+    Uses `asyncio.wait`, not `asyncio.wait_for`: on Python 3.11 the latter can swallow a
+    cancellation that arrives as the event is set, and a stream must always stop when told.
+    """
     if event.is_set() or seconds <= 0:
         return event.is_set()
+    waiter = asyncio.ensure_future(event.wait())
     try:
-        await asyncio.wait_for(event.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
+        await asyncio.wait({waiter}, timeout=seconds)
+    finally:
+        waiter.cancel()
+    return event.is_set()
 
 
 class Streams:
@@ -65,6 +70,7 @@ class Streams:
         self._send = send
         self._on_error = on_error
         self._running: dict[str, _Stream] = {}  # by name, in start order
+        self._tasks: set[asyncio.Task[None]] = set()  # every stream task not yet done
 
     @property
     def names(self) -> list[str]:
@@ -79,11 +85,13 @@ class Streams:
             stream = _Stream(action.name, action.interval_ms, None, iter(action.items))
         old = self._running.pop(stream.name, None)
         if old is not None:
-            old.stop.set()
+            old.stop.set()  # it ends by itself before its next item; `_tasks` keeps it
         self._running[stream.name] = stream
         stream.task = asyncio.get_running_loop().create_task(
             self._run(stream), name=f"{self._label}-{stream.name}"
         )
+        self._tasks.add(stream.task)
+        stream.task.add_done_callback(self._tasks.discard)
 
     async def stop(self, name: str) -> int | None:
         """Stop stream ``name``; its item count, or ``None`` if it was not running or had
@@ -92,12 +100,14 @@ class Streams:
         if stream is None or stream.task is None:
             return None
         stream.stop.set()
-        await stream.task
+        # asyncio.wait: if the caller is cancelled meanwhile, that cancellation is its own
+        # (awaiting the task would pass it into the stream, where it could be lost).
+        await asyncio.wait({stream.task})
         return None if stream.finished else stream.sent
 
     async def shutdown(self) -> None:
-        """Cancel every stream and wait for them."""
-        tasks = [s.task for s in self._running.values() if s.task is not None]
+        """Cancel every stream (stopping and replaced ones too) and wait for them."""
+        tasks = list(self._tasks)
         self._running.clear()
         for task in tasks:
             task.cancel()
