@@ -108,7 +108,9 @@ FIELDS = st.sampled_from(
     fields=st.dictionaries(FIELDS | st.text(max_size=5), JSON, max_size=5),
     auth=st.booleans(),
 )
-def test_fuzz_no_message_crashes(kind: Any, fields: dict[str, Any], auth: bool) -> None:
+def test_fuzz_no_json_object_crashes_the_protocol(
+    kind: Any, fields: dict[str, Any], auth: bool
+) -> None:
     """Any JSON object (1e400 included): at least one action, and every reply encodes."""
     # Infinity is not JSON; 1e400 is, and decodes to infinity (the input of issue 12).
     raw = json.dumps({**fields, "type": kind}).replace("Infinity", "1e400")
