@@ -46,8 +46,8 @@ def test_api_imports_nothing_of_ours_outside_api() -> None:
     assert offenders == []
 
 
-def test_simulator_uses_only_the_codec_and_errors_of_ours() -> None:
-    """simulator -> api.codec (and api.errors) only."""
+def test_simulator_uses_only_the_codec_errors_and_secrets_of_ours() -> None:
+    """simulator -> api.codec (and api.errors, api.secrets for transcripts) only."""
     offenders = []
     for path in (SRC / "simulator").rglob("*.py"):
         for name in imports_of(path):
@@ -57,6 +57,7 @@ def test_simulator_uses_only_the_codec_and_errors_of_ours() -> None:
                 not in {
                     "metis_env.api.codec",
                     "metis_env.api.errors",
+                    "metis_env.api.secrets",
                 }
                 and not name.startswith("metis_env.simulator")
             ):

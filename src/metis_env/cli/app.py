@@ -277,8 +277,23 @@ def serve(
     require_auth: Annotated[
         bool, typer.Option("--require-auth", help="Refuse work before authenticate.")
     ] = False,
+    script: Annotated[
+        Path | None, typer.Option(help="Serve this simulator script instead of the seed protocol.")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="Play the server's side of this transcript.")
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="With --replay: send recorded messages at once.")
+    ] = False,
+    record: Annotated[
+        Path | None, typer.Option(help="Write the traffic to this transcript (JSON lines).")
+    ] = None,
+    history: Annotated[
+        int, typer.Option(metavar="N", help="Messages (and headers) kept in memory.")
+    ] = 10_000,
 ) -> None:
-    """Run the simulator (the seed's message protocol) until Ctrl-C; prints its URL."""
+    """Run the simulator (the seed protocol, a --script, or a --replay) until Ctrl-C."""
     ui = Ui.create()
 
     def ready(url: str) -> None:
@@ -293,6 +308,12 @@ def serve(
                 stream_interval_ms=interval,
                 valid_tokens=token or None,
                 require_auth=require_auth,
+                history=history,
+                script=script,
+                replay=replay,
+                fast=fast,
+                record=record,
+                report=lambda text: ui.err.print(text, markup=False, soft_wrap=True),
             )
         )
     except KeyboardInterrupt:

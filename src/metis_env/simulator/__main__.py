@@ -1,4 +1,7 @@
-"""``python -m metis_env.simulator [--host H] [--port P] [--interval MS] [--token T …]``.
+"""``python -m metis_env.simulator [--host H] [--port P] [--interval MS] [--token T …] …``.
+
+The options are those of ``metis-env serve`` (``--script``, ``--replay``, ``--fast``,
+``--record``, ``--history`` included; see ``docs/simulator.md``).
 
 Runs the simulator until Ctrl-C. The ``metis-env serve`` verb offers the same with richer
 output; this entry point needs nothing beyond the standard library.
@@ -11,7 +14,7 @@ import asyncio
 import sys
 
 from metis_env.api.errors import ConfigError
-from metis_env.simulator.server import serve
+from metis_env.simulator.serving import serve
 
 __all__ = ["main"]
 
@@ -32,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--require-auth", action="store_true", help="refuse work before authenticate"
     )
+    parser.add_argument("--script", help="serve this simulator script")
+    parser.add_argument("--replay", help="play the server's side of this transcript")
+    parser.add_argument("--fast", action="store_true", help="with --replay: no recorded delays")
+    parser.add_argument("--record", help="write the traffic to this transcript")
+    parser.add_argument(
+        "--history", type=int, default=10_000, help="messages kept in memory (default 10000)"
+    )
     args = parser.parse_args(argv)
 
     def ready(url: str) -> None:
@@ -46,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                 stream_interval_ms=args.interval,
                 valid_tokens=args.tokens,
                 require_auth=args.require_auth,
+                history=args.history,
+                script=args.script,
+                replay=args.replay,
+                fast=args.fast,
+                record=args.record,
+                report=lambda text: print(text, file=sys.stderr, flush=True),
             )
         )
     except KeyboardInterrupt:

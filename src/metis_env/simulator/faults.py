@@ -20,6 +20,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from metis_env.api.errors import ConfigError
+
 __all__ = [
     "FRAGMENTED_PING",
     "GARBAGE",
@@ -28,6 +30,17 @@ __all__ = [
     "FaultSettings",
     "frame",
 ]
+
+
+def check_ms(key: str, value: int, minimum: int = 0) -> int:
+    """Return ``value`` if it is an integer number of milliseconds >= ``minimum``.
+
+    Raises:
+        ConfigError: it is not; the message names ``key``, the value and the rule.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(key, value, f"must be an integer number of milliseconds >= {minimum}")
+    return value
 
 
 @dataclass

@@ -1,11 +1,13 @@
-"""The simulator's message protocol: one received payload in, a list of actions out.
+"""The seed protocol: one received payload in, a list of actions out.
 
 This module is the simulator's sans-I/O core: no socket, no loop, no clock. `handle_message`
 reads one payload (``str`` for a text frame, ``bytes`` for a binary one), updates the
 connection's `SessionState` (only ``authenticated``), and returns what the server must do, in
-order: `Reply` (send a message), `StartStream` or `Unsubscribe`. The server
-(`metis_env.simulator.session`) carries the actions out, so every rule below can be tested
-with plain values.
+order (`metis_env.simulator.actions`): `Reply` (send a message), `StartStream` or
+`Unsubscribe`. The server carries the actions out, so every rule below can be tested with
+plain values. `SEED_HANDLERS` is the table below as data: each `Simulator` seeds its own
+handler registry from it (`metis_env.simulator.registry`), so a user's handler can replace
+one row without touching any other simulator.
 
 The protocol is the one the seed's examples speak (seed §Message Patterns, §Complete
 Examples). Every message is a JSON object with a ``type``; unknown fields are ignored.
@@ -25,6 +27,12 @@ binary frame                  the same bytes, as a binary frame
 anything else                 ``error`` (``error``; ``id``/``requestId`` when the message had one)
 ============================  ===============================================================
 
+Bad input never raises: a field that breaks its rule gets an ``error`` reply whose ``error``
+text names the message type, the field, the rule and the value, and whose ``field`` names the
+field. Every number must be finite (JSON such as ``1e400`` decodes to infinity, which no
+reply could carry back); ``subscribe``'s ``interval`` is a number of milliseconds, clamped to
+5 ms - 1 day; its ``count`` a positive integer; channel names non-empty strings.
+
 Values are deterministic functions of a stream's sequence number (`stream_item`), so tests can
 assert the exact output.
 """
@@ -32,22 +40,22 @@ assert the exact output.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from metis_env.api.codec import Data, decode
+from metis_env.simulator.actions import Action, Reply, StartStream, Unsubscribe
 
 __all__ = [
     "MIN_STREAM_INTERVAL_MS",
+    "SEED_HANDLERS",
     "SERVER_NAME",
     "SIMULATOR_VERSION",
-    "Action",
     "ProtocolConfig",
-    "Reply",
+    "ProtocolHandler",
     "SessionState",
-    "StartStream",
-    "Unsubscribe",
     "handle_message",
     "sensor_value",
     "stream_end",
@@ -60,6 +68,8 @@ SERVER_NAME = "metis-env simulator"
 SIMULATOR_VERSION = "1.0"
 #: Streams never tick faster than this, whatever ``interval`` a client asks for.
 MIN_STREAM_INTERVAL_MS = 5
+#: Streams never tick slower than this (one day), whatever ``interval`` a client asks for.
+MAX_STREAM_INTERVAL_MS = 86_400_000
 
 # Message types that need an authenticated connection when ``require_auth`` is on.
 _GUARDED = frozenset({"subscribe", "command", "request"})
@@ -67,44 +77,6 @@ _STATUSES = ("nominal", "nominal", "nominal", "degraded", "nominal", "critical")
 _METRICS = ("cpu", "memory", "latency")
 _ALERTS = ("temperature above threshold", "link quality degraded", "intrusion detected")
 _COMMANDS = ("echo <text>", "fail", "help", "ping", "status")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """Send ``message``: a ``str``/``bytes`` payload as is, anything else as JSON."""
-
-    message: Any
-
-
-@dataclass(frozen=True)
-class StartStream:
-    """Start (or restart, from ``seq`` 1) the stream of ``channel``.
-
-    Attributes:
-        channel: the channel name; its kind decides the items (`stream_item`).
-        interval_ms: time between items, already clamped to `MIN_STREAM_INTERVAL_MS`.
-        count: stop after this many items with a ``stream-end``; ``None``: run until
-            unsubscribed or disconnected.
-    """
-
-    channel: str
-    interval_ms: int
-    count: int | None = None
-
-
-@dataclass(frozen=True)
-class Unsubscribe:
-    """Stop the streams of ``channels`` (``None``: all), ``stream-end`` each, then acknowledge.
-
-    The server sends ``{"type": "unsubscribed", "channels": [...]}`` last, listing
-    ``channels`` when given (idempotent: a channel that was not streaming is listed too), or
-    the streams it stopped when ``channels`` is ``None``.
-    """
-
-    channels: tuple[str, ...] | None
-
-
-Action = Reply | StartStream | Unsubscribe
 
 
 @dataclass
@@ -184,14 +156,42 @@ def stream_end(channel: str, count: int) -> dict[str, Any]:
     return {"type": "stream-end", "channel": channel, "count": count}
 
 
-def _error(text: str, message: dict[str, Any] | None = None) -> Reply:
-    """An ``error`` reply carrying the ``id``/``requestId`` of ``message``, when it had one."""
+def _error(text: str, message: dict[str, Any] | None = None, field: str | None = None) -> Reply:
+    """An ``error`` reply carrying the ``id``/``requestId`` of ``message``, when it had one,
+    and the name of the offending ``field``, when one field is to blame."""
     reply: dict[str, Any] = {"type": "error"}
     for key in ("id", "requestId"):
         if message is not None and key in message:
             reply[key] = message[key]
     reply["error"] = text
+    if field is not None:
+        reply["field"] = field
     return Reply(reply)
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a received value for an error text, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _non_finite(value: Any) -> tuple[str, float] | None:
+    """The path and value of the first non-finite number in ``value`` (JSON like ``1e400``
+    decodes to infinity, which no reply may carry), or ``None``. Iterative: a message may
+    nest as deep as the JSON parser allows."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return where, item
+        if isinstance(item, dict):
+            children = [(f"{where}.{k}" if where else str(k), v) for k, v in item.items()]
+        elif isinstance(item, list):
+            children = [(f"{where}[{i}]", v) for i, v in enumerate(item)]
+        else:
+            continue
+        stack.extend(reversed(children))  # first child on top: report the first in order
+    return None
 
 
 def _channels(message: dict[str, Any]) -> tuple[str, ...] | None:
@@ -210,7 +210,7 @@ def _channels(message: dict[str, Any]) -> tuple[str, ...] | None:
         return None
     for name in names:
         if not isinstance(name, str) or not name:
-            raise ValueError(f"channel names must be non-empty strings, got {name!r}")
+            raise ValueError(f"channel names must be non-empty strings (got {_shown(name)})")
     return tuple(dict.fromkeys(names))
 
 
@@ -237,16 +237,25 @@ def _subscribe(
     try:
         channels = _channels(message)
     except ValueError as exc:
-        return [_error(f"subscribe: {exc}", message)]
+        return [_error(f"subscribe: {exc}", message, "channels")]
     if channels is None:
-        return [_error("subscribe needs 'channel' or 'channels'", message)]
+        return [_error("subscribe needs 'channel' or 'channels'", message, "channel")]
     interval = message.get("interval", config.stream_interval_ms)
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval != interval:
-        return [_error(f"subscribe: 'interval' must be a number of ms, got {interval!r}", message)]
+    if (
+        isinstance(interval, bool)
+        or not isinstance(interval, int | float)
+        or not math.isfinite(interval)
+    ):
+        rule = "must be a finite number of milliseconds"
+        text = f"subscribe: 'interval' {rule} (got {_shown(interval)})"
+        return [_error(text, message, "interval")]
     count = message.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        return [_error(f"subscribe: 'count' must be a positive integer, got {count!r}", message)]
-    interval_ms = max(MIN_STREAM_INTERVAL_MS, int(min(interval, 86_400_000)))
+        text = f"subscribe: 'count' must be a positive integer (got {_shown(count)})"
+        return [_error(text, message, "count")]
+    # Finite, so int() cannot overflow; clamped to the stream's bounds (documented above).
+    clamped = min(max(interval, MIN_STREAM_INTERVAL_MS), MAX_STREAM_INTERVAL_MS)
+    interval_ms = int(clamped)
     actions: list[Action] = [Reply({"type": "subscribed", "channels": list(channels)})]
     actions.extend(StartStream(name, interval_ms, count) for name in channels)
     return actions
@@ -258,7 +267,7 @@ def _unsubscribe(
     try:
         return [Unsubscribe(_channels(message))]
     except ValueError as exc:
-        return [_error(f"unsubscribe: {exc}", message)]
+        return [_error(f"unsubscribe: {exc}", message, "channels")]
 
 
 def _command(message: dict[str, Any], state: SessionState, config: ProtocolConfig) -> list[Action]:
@@ -307,24 +316,40 @@ def _heartbeat(
     return [Reply({"type": "heartbeat-ack", "timestamp": message.get("timestamp")})]
 
 
-_HANDLERS: dict[str, Callable[[dict[str, Any], SessionState, ProtocolConfig], list[Action]]] = {
-    "hello": _hello,
-    "authenticate": _authenticate,
-    "subscribe": _subscribe,
-    "unsubscribe": _unsubscribe,
-    "command": _command,
-    "request": _request,
-    "heartbeat": _heartbeat,
-}
+#: What a row of the protocol table is: the message (a JSON object with that ``type``), the
+#: connection's state and the config in; the actions, in order, out. It must not raise.
+ProtocolHandler = Callable[[dict[str, Any], SessionState, ProtocolConfig], list[Action]]
+
+#: The table of the docstring, by ``type`` (``echo`` and binary frames are answered by
+#: `handle_message` itself). Read-only: each simulator copies it into its own registry.
+SEED_HANDLERS: Mapping[str, ProtocolHandler] = MappingProxyType(
+    {
+        "hello": _hello,
+        "authenticate": _authenticate,
+        "subscribe": _subscribe,
+        "unsubscribe": _unsubscribe,
+        "command": _command,
+        "request": _request,
+        "heartbeat": _heartbeat,
+    }
+)
 
 
-def handle_message(raw: Data, state: SessionState, config: ProtocolConfig) -> list[Action]:
+def handle_message(
+    raw: Data,
+    state: SessionState,
+    config: ProtocolConfig,
+    handlers: Mapping[str, ProtocolHandler] = SEED_HANDLERS,
+) -> list[Action]:
     """Answer one received payload.
 
     Args:
         raw: the payload as received: ``str`` (text frame) or ``bytes`` (binary frame).
         state: this connection's state; ``authenticate`` updates it.
         config: the server's settings.
+        handlers: the rows to answer with, by ``type``; a type not in it gets the
+            ``unknown message type`` error. An empty mapping gives only the fallbacks
+            (echo, binary echo, errors).
 
     Returns:
         The actions to carry out, in order. Every message gets at least one reply.
@@ -339,9 +364,16 @@ def handle_message(raw: Data, state: SessionState, config: ProtocolConfig) -> li
     kind = message.get("type")
     if kind == "echo":
         return [Reply(raw)]
-    handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+    bad = _non_finite(message)
+    if bad is not None:
+        field, number = bad
+        safe = {k: v for k, v in message.items() if _non_finite(v) is None}  # ids to copy
+        prefix = kind if isinstance(kind, str) else "message"
+        text = f"{prefix}: '{field}' must be a finite number (got {number!r})"
+        return [_error(text, safe, field)]
+    handler = handlers.get(kind) if isinstance(kind, str) else None
     if handler is None:
-        return [_error(f"unknown message type {kind!r}", message)]
+        return [_error(f"unknown message type {_shown(kind)}", message)]
     if config.require_auth and kind in _GUARDED and not state.authenticated:
         return [_error("not authenticated", message)]
     return handler(message, state, config)
