@@ -334,6 +334,4 @@ export async function runTarget(context: any, targetId: string, args: any): Prom
 
 def render_bridge_ts(header: str, env_id_literal: str) -> str:
     """``bridge.ts`` with its header comment and this environment's id (a TS literal)."""
-    return _BRIDGE_TS.replace("__HEADER__", header).replace(
-        "__ENVIRONMENT_ID__", env_id_literal
-    )
+    return _BRIDGE_TS.replace("__HEADER__", header).replace("__ENVIRONMENT_ID__", env_id_literal)

@@ -146,4 +146,3 @@ def render_environment(
             )
         files[f"targets/{target_id}/schema.ts"] = _target_schema_ts(env, target_id)
     return dict(sorted(files.items()))
-
