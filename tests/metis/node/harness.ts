@@ -133,7 +133,14 @@ function scriptContext(step: any): any {
       for (const id of ids) {
         const parameter = target.parameters.find((p: any) => p._id === id)
         const given = (step.args ?? {})[id]
-        result[id] = given ?? (parameter?.required ? parameter.default : undefined)
+        // METIS's start values: booleans fall back to their default, required kinds too.
+        const fallback =
+          parameter?.type === 'boolean'
+            ? (parameter.default ?? false)
+            : parameter?.required
+              ? parameter.default
+              : undefined
+        result[id] = given ?? fallback
       }
       return result
     },
