@@ -3,7 +3,8 @@
 * `node_dir`: ``tests/metis/node`` with its dev dependencies installed (``npm ci`` once, if
   ``make node-deps`` has not done it).
 * `harness`: runs ``node --import tsx harness.ts <folder> <scenario>`` and returns the
-  JSON events it printed; ``on_event`` may act while it runs (stop the bridge, …).
+  JSON events it printed; ``on_event`` may act while it runs (stop the bridge, …) and return
+  a line for the harness's stdin (what a ``pause`` step waits for).
 * `bridge_env`: the test environment exported for a bridge started on a free port.
 """
 
@@ -53,7 +54,7 @@ def harness(node_dir: Path) -> Harness:
     async def run(
         folder: Path,
         scenario: dict[str, Any],
-        on_event: Callable[[Event], Awaitable[None]] | None = None,
+        on_event: Callable[[Event], Awaitable[str | None]] | None = None,
         env: dict[str, str] | None = None,
     ) -> list[Event]:
         process = await asyncio.create_subprocess_exec(
@@ -64,6 +65,7 @@ def harness(node_dir: Path) -> Harness:
             str(folder),
             json.dumps(scenario),
             cwd=node_dir,
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
@@ -76,8 +78,11 @@ def harness(node_dir: Path) -> Harness:
             async for line in process.stdout:
                 event = json.loads(line)
                 events.append(event)
-                if on_event is not None:
-                    await on_event(event)
+                answer = await on_event(event) if on_event is not None else None
+                if answer is not None:
+                    assert process.stdin is not None
+                    process.stdin.write(answer.encode() + b"\n")
+                    await process.stdin.drain()
 
         try:
             await asyncio.wait_for(read(), HARNESS_TIMEOUT)

@@ -9,7 +9,8 @@
 // A scenario: { "configId": "...", "steps": [step, ...] }, a step being
 // { "do": "setup" | "teardown", "session": "s1", "realm": "r1" },
 // { "do": "run", "session": "s1", "realm": "r1", "target": "echo", "args": {...} }, or
-// { "do": "parallel", "steps": [step, ...] }.
+// { "do": "parallel", "steps": [step, ...] }, or { "do": "pause" }: print `paused` and wait
+// for a line on stdin (the test acts meanwhile, e.g. restarts the bridge).
 import fs from 'node:fs'
 import Module from 'node:module'
 import path from 'node:path'
@@ -164,7 +165,24 @@ function scriptContext(step: any): any {
 
 // -- playing the scenario ---------------------------------------------------------------------
 
+const lines = (async function* () {
+  let buffer = ''
+  for await (const chunk of process.stdin) {
+    buffer += chunk
+    while (buffer.includes('\n')) {
+      const end = buffer.indexOf('\n')
+      yield buffer.slice(0, end)
+      buffer = buffer.slice(end + 1)
+    }
+  }
+})()
+
 async function play(step: any, index: string): Promise<void> {
+  if (step.do === 'pause') {
+    emit({ event: 'paused', index })
+    await lines.next()
+    return
+  }
   if (step.do === 'parallel') {
     await Promise.all(step.steps.map((s: any, i: number) => play(s, `${index}.${i}`)))
     return

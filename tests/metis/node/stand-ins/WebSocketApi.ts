@@ -77,6 +77,7 @@ export class WebSocketApi {
         resolve()
       })
       socket.on('message', (raw) => {
+        if (this.socket !== socket) return
         const text = raw.toString()
         let data: any = text
         try {
@@ -87,11 +88,14 @@ export class WebSocketApi {
         this.emit({ method: 'message', data, raw })
       })
       socket.on('error', (error) => {
+        if (this.socket !== socket) return reject(error)
         this.emit({ method: 'error', error })
         reject(error)
       })
+      // As METIS's: events of a socket that is no longer the current one are ignored.
       socket.on('close', (code, reason) => {
-        if (this.socket === socket) this.socket = null
+        if (this.socket !== socket) return
+        this.socket = null
         this.emit({ method: 'close', code, reason: reason.toString() })
         this.emit({ method: 'connection-change', isConnected: false })
       })
