@@ -130,3 +130,22 @@ def of(events: list[Event], kind: str, **match: Any) -> list[Event]:
     return [
         e for e in events if e["event"] == kind and all(e.get(k) == v for k, v in match.items())
     ]
+
+
+# Scenario steps for the harness.
+
+
+def steps(*items: dict[str, Any], config: str = "local") -> dict[str, Any]:
+    return {"configId": config, "steps": list(items)}
+
+
+def setup(session: str = "s1", realm: str = "r1") -> dict[str, Any]:
+    return {"do": "setup", "session": session, "realm": realm}
+
+
+def teardown(session: str = "s1", realm: str = "r1") -> dict[str, Any]:
+    return {"do": "teardown", "session": session, "realm": realm}
+
+
+def run(target: str, session: str = "s1", realm: str = "r1", **extra: Any) -> dict[str, Any]:
+    return {"do": "run", "session": session, "realm": realm, "target": target, **extra}

@@ -2,25 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from conftest import BridgeEnv, Harness, of
-
-
-def steps(*items: dict[str, Any], config: str = "local") -> dict[str, Any]:
-    return {"configId": config, "steps": list(items)}
-
-
-def setup(session: str = "s1", realm: str = "r1") -> dict[str, Any]:
-    return {"do": "setup", "session": session, "realm": realm}
-
-
-def teardown(session: str = "s1", realm: str = "r1") -> dict[str, Any]:
-    return {"do": "teardown", "session": session, "realm": realm}
-
-
-def run(target: str, session: str = "s1", realm: str = "r1", **extra: Any) -> dict[str, Any]:
-    return {"do": "run", "session": session, "realm": realm, "target": target, **extra}
+from conftest import BridgeEnv, Event, Harness, of, run, setup, steps, teardown
 
 
 async def test_outputs_arrive_in_order(bridge_env: BridgeEnv, harness: Harness) -> None:
@@ -136,8 +118,17 @@ async def test_the_context_reflects_metis(bridge_env: BridgeEnv, harness: Harnes
 
 async def test_teardown_cancels_a_running_target(bridge_env: BridgeEnv, harness: Harness) -> None:
     """A script still sleeping at METIS's teardown is cancelled, and its run fails cleanly."""
-    both = {"do": "parallel", "steps": [run("sleepy"), teardown()]}
-    events = await harness(bridge_env.folder, steps(setup(), both))
+    later = {"do": "sequence", "steps": [{"do": "pause"}, teardown()]}
+    both = {"do": "parallel", "steps": [run("sleepy"), later]}
+    seen: set[str] = set()
+
+    async def teardown_once_sleeping(event: Event) -> str | None:
+        if event["event"] == "paused" or event.get("message") == "sleeping":
+            seen.add(event["event"])
+            return "go" if seen == {"paused", "output"} else None
+        return None
+
+    events = await harness(bridge_env.folder, steps(setup(), both), teardown_once_sleeping)
     sleepy = of(events, "step", target="sleepy")[0]
     assert sleepy["ok"] is False
     assert sleepy["pythonType"] == "TargetCancelledError"

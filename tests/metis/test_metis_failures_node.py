@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENVS, BridgeEnv, Event, Harness, of
+from conftest import ENVS, BridgeEnv, Event, Harness, of, run, setup, steps, teardown
 from metis_env.cli import find_examples_root
 from metis_env.metis import export
 from metis_env.metis.bridge import BridgeServer
 from metis_env.simulator import Simulator
-from test_metis_bridge_node import run, setup, steps, teardown
 
 
 def free_port() -> int:
@@ -25,9 +24,7 @@ def free_port() -> int:
     return port
 
 
-async def test_bridge_down_at_setup_says_how_to_start_it(
-    tmp_path: Path, harness: Harness
-) -> None:
+async def test_bridge_down_at_setup_says_how_to_start_it(tmp_path: Path, harness: Harness) -> None:
     """With no bridge listening, setup fails naming the address and the command to start it."""
     port = free_port()
     export(ENVS, tmp_path, ["bridge-test"], bridge_port=port)
@@ -61,8 +58,9 @@ async def test_bridge_restart_fails_the_running_target_cleanly(
     setup_step, sleepy, echo, teardown_step = of(events, "step")
     assert setup_step["ok"] is True
     assert sleepy["ok"] is False
-    assert sleepy["pythonType"] == "TargetCancelledError" or "closed the connection" in (
-        sleepy["error"]
+    assert (
+        sleepy["pythonType"] == "TargetCancelledError"
+        or "closed the connection" in (sleepy["error"])
     )
     assert echo["ok"] is False
     assert echo["pythonType"] == "UnknownSessionError", echo["error"]  # it reconnected

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -198,6 +199,9 @@ class BridgeHost:
         except asyncio.CancelledError:
             await self._stop(task)
             raise
+        finally:
+            if inspect.iscoroutine(work) and inspect.getcoroutinestate(work) == "CORO_CREATED":
+                work.close()  # cancelled before it started: not "never awaited"
         if task.cancelled():
             raise TargetCancelledError("cancelled: METIS tore the session down while it ran")
         task.result()
@@ -248,6 +252,8 @@ class BridgeHost:
             Exception: whatever the script raised.
         """
         target = self.env.target(target_id)
+        if self._state != "started":
+            raise TargetCancelledError(f"not run: the session is {self._state}, not started")
         values = {p.id: args.get(p.id) for p in target.parameters}
         config_id = request.get("configId")
         host = RunHost(

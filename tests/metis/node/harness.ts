@@ -9,7 +9,7 @@
 // A scenario: { "configId": "...", "steps": [step, ...] }, a step being
 // { "do": "setup" | "teardown", "session": "s1", "realm": "r1" },
 // { "do": "run", "session": "s1", "realm": "r1", "target": "echo", "args": {...} }, or
-// { "do": "parallel", "steps": [step, ...] }, or { "do": "pause" }: print `paused` and wait
+// { "do": "parallel" | "sequence", "steps": [step, ...] }, or { "do": "pause" }: print `paused` and wait
 // for a line on stdin (the test acts meanwhile, e.g. restarts the bridge).
 import fs from 'node:fs'
 import Module from 'node:module'
@@ -181,6 +181,10 @@ async function play(step: any, index: string): Promise<void> {
   if (step.do === 'pause') {
     emit({ event: 'paused', index })
     await lines.next()
+    return
+  }
+  if (step.do === 'sequence') {
+    for (const [i, inner] of step.steps.entries()) await play(inner, `${index}.${i}`)
     return
   }
   if (step.do === 'parallel') {
