@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import signal
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +75,46 @@ async def test_setup_twice_and_unknown_target(ws: ClientConnection) -> None:
     assert unknown["errorType"] == "TargetNotFoundError"
     assert "echo, fail, mission, sleepy, whoami" in unknown["message"]
     assert (await ask(ws, {"type": "teardown", "id": "d", **SESSION}))[-1]["type"] == "done"
+
+
+async def test_failing_setup_hook_drops_the_session(ws: ClientConnection) -> None:
+    """A setup hook's exception answers the setup with HookFailedError naming the hook; the
+    session is not kept, so a run then finds no session."""
+    [failed] = await ask(ws, {"type": "setup", "id": "a", **SESSION, "configId": "ghost"})
+    assert failed["errorType"] == "HookFailedError"
+    assert failed["message"] == (
+        "environment-setup hook 'remember_setup' failed: RuntimeError: No configuration selected."
+    )
+    [run] = await ask(ws, {"type": "run", "id": "b", **SESSION, "targetId": "echo"})
+    assert run["errorType"] == "UnknownSessionError"
+
+
+async def test_cli_bridge_serves_until_interrupted(tmp_path: Path) -> None:
+    """`metis-env bridge ROOT --port 0` prints its URL, serves, and exits 0 on Ctrl-C; a ROOT
+    without environments exits 2."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "metis_env.cli", "bridge", str(ENVS), "--port", "0",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        url = re.search(r"listening on (ws://\S+) serving bridge-test", line)
+        assert url, line
+        async with connect(url.group(1)) as client:
+            setup = {"type": "setup", "id": "1", **SESSION, "configId": "other"}
+            answers = await ask(client, setup)
+            assert answers[-1]["type"] == "done"
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    empty = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "metis_env.cli", "bridge", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(empty.communicate(), 20)
+    assert empty.returncode == 2
+    assert b"holds no environment that loads" in stderr

@@ -19,6 +19,8 @@ EVENTS: list[str] = []
 @environment.on("environment-setup")
 async def remember_setup(context: Any) -> None:
     EVENTS.append(f"setup {context.session.id}")
+    if context.config.target_env_config is None:
+        raise RuntimeError("No configuration selected.")
     context.local_store.use("runs", 0)
     context.log(f"set up {context.session.id}")
 
