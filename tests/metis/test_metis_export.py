@@ -148,3 +148,17 @@ def test_cli_export_and_its_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "foreign" / "bridge-test").mkdir(parents=True)
     foreign = runner.invoke(app, ["export", str(ENVS), "--out", str(tmp_path / "foreign")])
     assert foreign.exit_code == 2
+
+
+def test_package_all_is_union_of_submodules() -> None:
+    """metis_env.metis re-exports exactly its submodules' public names."""
+    import importlib
+    import pkgutil
+
+    import metis_env.metis as package
+
+    names: set[str] = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        names |= set(importlib.import_module(f"metis_env.metis.{info.name}").__all__)
+    assert set(package.__all__) == names
+    assert all(hasattr(package, name) for name in package.__all__)

@@ -1,5 +1,23 @@
-"""METIS integration: export Python environments as METIS folders, and the bridge serving them."""
+"""METIS integration: export Python environments as METIS folders, and the bridge serving them.
 
+`export` writes the folders (`render` builds their text, `parameters` reads the Python
+parameters, `tsliteral` and `bridge_ts` write TypeScript); `bridge` serves them, with
+`host` as the runtime's second context host and `protocol` describing the messages.
+"""
+
+from metis_env.metis.bridge import (
+    BridgeConnectionLostError,
+    BridgeServer,
+    MissionCallError,
+    UnknownSessionError,
+)
+from metis_env.metis.bridge_ts import (
+    render_bridge_ts,
+)
+from metis_env.metis.commands import (
+    bridge_command,
+    export_command,
+)
 from metis_env.metis.export import (
     MARKER_FILE,
     ExportedEnvironment,
@@ -7,17 +25,72 @@ from metis_env.metis.export import (
     ExportReport,
     export,
 )
-from metis_env.metis.parameters import describe_parameter
-from metis_env.metis.render import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, render_environment
+from metis_env.metis.host import (
+    MISSION_METHODS,
+    BridgeHost,
+    BridgeScriptContext,
+    HookFailedError,
+    Peer,
+    RunHost,
+    TargetCancelledError,
+    mission_from_view,
+)
+from metis_env.metis.parameters import (
+    Call,
+    Regex,
+    describe_dependency,
+    describe_parameter,
+    parameter_kind,
+)
+from metis_env.metis.protocol import (
+    REQUEST_FIELDS,
+    BridgeProtocolError,
+    error_message,
+    require,
+)
+from metis_env.metis.render import (
+    DEFAULT_BRIDGE_HOST,
+    DEFAULT_BRIDGE_PORT,
+    render_environment,
+)
+from metis_env.metis.tsliteral import (
+    ts_string,
+    ts_value,
+)
 
 __all__ = [
     "DEFAULT_BRIDGE_HOST",
     "DEFAULT_BRIDGE_PORT",
     "MARKER_FILE",
+    "MISSION_METHODS",
+    "REQUEST_FIELDS",
+    "BridgeConnectionLostError",
+    "BridgeHost",
+    "BridgeProtocolError",
+    "BridgeScriptContext",
+    "BridgeServer",
+    "Call",
     "ExportError",
     "ExportReport",
     "ExportedEnvironment",
+    "HookFailedError",
+    "MissionCallError",
+    "Peer",
+    "Regex",
+    "RunHost",
+    "TargetCancelledError",
+    "UnknownSessionError",
+    "bridge_command",
+    "describe_dependency",
     "describe_parameter",
+    "error_message",
     "export",
+    "export_command",
+    "mission_from_view",
+    "parameter_kind",
+    "render_bridge_ts",
     "render_environment",
+    "require",
+    "ts_string",
+    "ts_value",
 ]

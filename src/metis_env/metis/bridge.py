@@ -28,7 +28,7 @@ from metis_env.metis.host import BridgeHost, mission_from_view
 from metis_env.metis.protocol import BridgeProtocolError, error_message, require
 from metis_env.runtime import LoadedEnvironment, LoadReport, load_environments
 
-__all__ = ["BridgeConnectionLostError", "BridgeServer", "UnknownSessionError"]
+__all__ = ["BridgeConnectionLostError", "BridgeServer", "MissionCallError", "UnknownSessionError"]
 
 logger = logging.getLogger("metis_env.metis")
 
