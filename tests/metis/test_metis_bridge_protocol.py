@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from conftest import ENVS
 from metis_env.metis.bridge import BridgeServer
+from metis_env.runtime import OutdatedContextError
 
 SESSION = {"sessionId": "s1", "realmId": "r1", "envId": "bridge-test"}
 
@@ -118,3 +119,56 @@ async def test_cli_bridge_serves_until_interrupted(tmp_path: Path) -> None:
     _, stderr = await asyncio.wait_for(empty.communicate(), 20)
     assert empty.returncode == 2
     assert b"holds no environment that loads" in stderr
+
+
+async def test_dropped_connection_cancels_its_running_script() -> None:
+    """When METIS's connection drops mid-run, the Python script is cancelled (nothing keeps
+    running for nobody) and the session's state stays for the next connection."""
+    async with BridgeServer(ENVS, port=0, cancel_grace_ms=500) as server:
+        async with connect(server.url) as client:
+            await ask(client, {"type": "setup", "id": "a", **SESSION, "configId": "other"})
+            sleepy = {"type": "run", "id": "b", **SESSION, "targetId": "sleepy"}
+            await client.send(json.dumps(sleepy))
+            output = json.loads(await asyncio.wait_for(client.recv(), 5))
+            assert output == {"type": "output", "id": "b", "message": "sleeping", "to": None}
+            [host] = server.hosts.values()
+            [task] = host.running
+        done, _ = await asyncio.wait({task}, timeout=5)
+        assert done == {task} and task.cancelled()
+        async with connect(server.url) as client:
+            whoami = await ask(client, {"type": "run", "id": "c", **SESSION, "targetId": "whoami"})
+            assert whoami[-1] == {"type": "done", "id": "c"}
+            assert (await ask(client, {"type": "teardown", "id": "d", **SESSION}))[-1]["type"] == (
+                "done"
+            )
+
+
+async def test_contexts_outlive_their_session_as_outdated() -> None:
+    """A context kept past teardown (or a METIS reset, which is teardown + setup) raises
+    OutdatedContextError on its guarded members: send_output, sleep, mission calls."""
+    kept: list[Any] = []
+
+    async with BridgeServer(ENVS, port=0) as server:
+        env = server.environments["bridge-test"]
+        target = env.targets["whoami"]
+        original = target.script
+
+        async def keep(context: Any) -> None:
+            kept.append(context)
+
+        target.script = keep
+        try:
+            async with connect(server.url) as client:
+                await ask(client, {"type": "setup", "id": "a", **SESSION, "configId": "other"})
+                run = {"type": "run", "id": "b", **SESSION, "targetId": "whoami"}
+                assert (await ask(client, run))[-1]["type"] == "done"
+                await ask(client, {"type": "teardown", "id": "c", **SESSION})
+        finally:
+            target.script = original
+    [context] = kept
+    with pytest.raises(OutdatedContextError, match='is not in "started" state'):
+        context.send_output("late")
+    with pytest.raises(OutdatedContextError):
+        await context.sleep(1)
+    with pytest.raises(OutdatedContextError):
+        context.block_nodes({"componentType": "node", "_id": "node-1"})

@@ -187,6 +187,11 @@ class BridgeHost:
     def _log_here(self, message: str) -> None:
         logger.info("[%s] %s", self.env.id, message)
 
+    @property
+    def running(self) -> frozenset[asyncio.Task[Any]]:
+        """The hooks and scripts in flight now."""
+        return frozenset(self._running)
+
     # -- running ---------------------------------------------------------------------------
 
     async def _execute(self, work: Awaitable[Any]) -> None:
