@@ -52,10 +52,17 @@ async def test_bridge_restart_fails_the_running_target_cleanly(
 
     events = await harness(
         bridge_env.folder,
-        steps(setup(), run("sleepy"), {"do": "pause"}, run("echo"), teardown()),
+        steps(
+            setup(),
+            run("sleepy"),
+            {"do": "pause"},
+            {"do": "parallel", "steps": [run("echo"), run("whoami")]},  # both reconnect at once
+            teardown(),
+        ),
         on_event=restart_when_sleeping,
     )
-    setup_step, sleepy, echo, teardown_step = of(events, "step")
+    setup_step, sleepy, echo, whoami, teardown_step = of(events, "step")
+    assert whoami["pythonType"] == "UnknownSessionError", whoami["error"]
     assert setup_step["ok"] is True
     assert sleepy["ok"] is False
     assert (

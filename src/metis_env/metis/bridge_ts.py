@@ -96,7 +96,9 @@ export class Bridge {
   async connect(): Promise<void> {
     if (this.ws.isConnected) return
     try {
-      await this.ws.connect()
+      // A connection attempt under way (another request's, or a reconnect): wait for it,
+      // since a second connect() would cut it off.
+      await (this.ws.state === 0 ? this.opened() : this.ws.connect())
     } catch (error) {
       const host = this.data.host ?? 'localhost'
       const port = this.data.port ?? 80
@@ -106,6 +108,20 @@ export class Bridge {
           `metis-env bridge ROOT --host ${host} --port ${port}`,
       )
     }
+  }
+
+  /** Resolves at the next `open`, rejects at the next `close`. */
+  private opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle = (event: any) => {
+        this.ws.removeEventListener('open', settle)
+        this.ws.removeEventListener('close', settle)
+        if (event.method === 'open') resolve()
+        else reject(new Error(`connection closed (code ${event.code})`))
+      }
+      this.ws.addEventListener('open', settle)
+      this.ws.addEventListener('close', settle)
+    })
   }
 
   /** Send one request; `onMessage` sees what comes before its `done` (resolves) or `error`. */
