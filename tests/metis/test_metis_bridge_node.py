@@ -111,7 +111,8 @@ async def test_the_context_reflects_metis(bridge_env: BridgeEnv, harness: Harnes
     )
     events = await harness(bridge_env.folder, steps(setup(), who, teardown()))
     assert [e["message"] for e in of(events, "output")] == [
-        "type=executionTriggeredEffect by=student1 effect=effect-whoami session=Session s1 "
+        "type=executionTriggeredEffect by=student1 effect=effect-whoami (Effect on whoami) "
+        "session=Session s1 "
         "mission=Harness Mission forces=Red Team,Blue Team"
     ]
 

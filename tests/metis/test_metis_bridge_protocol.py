@@ -172,3 +172,18 @@ async def test_contexts_outlive_their_session_as_outdated() -> None:
         await context.sleep(1)
     with pytest.raises(OutdatedContextError):
         context.block_nodes({"componentType": "node", "_id": "node-1"})
+
+
+@pytest.mark.parametrize("with_traceback", [False, True])
+async def test_traceback_only_when_asked(with_traceback: bool) -> None:
+    """An error carries the Python traceback only from a bridge started with --traceback."""
+    async with BridgeServer(ENVS, port=0, traceback=with_traceback) as server:
+        async with connect(server.url) as client:
+            await ask(client, {"type": "setup", "id": "a", **SESSION, "configId": "other"})
+            *_, error = await ask(client, {"type": "run", "id": "b", **SESSION, "targetId": "fail"})
+            await ask(client, {"type": "teardown", "id": "c", **SESSION})
+    assert (error["errorType"], error["message"]) == ("ValueError", "boom from Python")
+    if with_traceback:
+        assert 'raise ValueError("boom from Python")' in error["traceback"]
+    else:
+        assert "traceback" not in error

@@ -270,13 +270,17 @@ def bridge(
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free).")] = 8790,
     token: Annotated[
         str | None,
-        typer.Option(help="Require this token (METIS sets METIS_ENV_BRIDGE_TOKEN).", envvar=None),
+        typer.Option(help="Require this token (METIS sets METIS_ENV_BRIDGE_TOKEN)."),
     ] = None,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Send Python tracebacks with errors.")
+    ] = False,
 ) -> None:
     """Serve the environments to their exported METIS folders until Ctrl-C."""
     from metis_env.metis.commands import bridge_command
 
-    raise typer.Exit(bridge_command(root, host=host, port=port, token=token))
+    code = bridge_command(root, host=host, port=port, token=token, traceback=traceback)
+    raise typer.Exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

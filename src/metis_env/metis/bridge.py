@@ -138,7 +138,7 @@ class _Connection:
                 raise
             logger.warning("%s request failed: %s: %s", message.get("type"), type(exc).__name__,
                            exc, exc_info=not isinstance(exc, MetisEnvError))  # fmt: skip
-            self.post(error_message(request_id, exc))
+            self.post(error_message(request_id, exc, with_traceback=self.bridge.traceback))
         else:
             self.post({"type": "done", "id": request_id})
 
@@ -158,6 +158,9 @@ class BridgeServer:
         token: when set, every request must carry it (METIS reads it from the environment
             variable ``METIS_ENV_BRIDGE_TOKEN``).
         cancel_grace_ms: how long a cancelled script or hook may take to stop.
+        stop_timeout_ms: how long each session's teardown may take when the bridge stops.
+        traceback: send the Python traceback with every error (METIS shows it in the
+            error's message); off by default: it can show code and values.
     """
 
     def __init__(
@@ -168,12 +171,16 @@ class BridgeServer:
         port: int = 8790,
         token: str | None = None,
         cancel_grace_ms: int = 2_000,
+        stop_timeout_ms: int = 10_000,
+        traceback: bool = False,
     ) -> None:
         self.root = Path(root)
         self.host = host
         self.port = port
         self.token = token
         self.cancel_grace_ms = cancel_grace_ms
+        self.stop_timeout_ms = stop_timeout_ms
+        self.traceback = traceback
         self.report: LoadReport = LoadReport()
         self.hosts: dict[_Key, BridgeHost] = {}
         self._server: Server | None = None
@@ -211,14 +218,17 @@ class BridgeServer:
         logger.info("metis-env bridge listening on %s", self.url)
 
     async def stop(self) -> None:
-        """Tear every session down (teardown hooks run), close connections; idempotent."""
+        """Tear every session down (teardown hooks run, each session for at most
+        ``stop_timeout_ms``), close connections; idempotent."""
         server, self._server = self._server, None
         if server is None:
             return
         for key, host in list(self.hosts.items()):
             try:
-                await host.tear_down(lambda message: None)
-            except Exception as exc:
+                await asyncio.wait_for(
+                    host.tear_down(lambda message: None), self.stop_timeout_ms / 1000
+                )
+            except (Exception, TimeoutError) as exc:
                 logger.warning("teardown of %s failed at stop: %s", host, exc)
             self.hosts.pop(key, None)
         server.close(close_connections=True)

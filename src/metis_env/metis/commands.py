@@ -76,10 +76,12 @@ async def _serve(server: BridgeServer, ready: Callable[[BridgeServer], None]) ->
         await asyncio.Event().wait()  # until cancelled (Ctrl-C)
 
 
-def bridge_command(root: Path, *, host: str, port: int, token: str | None) -> int:
+def bridge_command(
+    root: Path, *, host: str, port: int, token: str | None, traceback: bool = False
+) -> int:
     """``metis-env bridge``: serve until Ctrl-C; prints the URL and the environments."""
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
-    server = BridgeServer(root, host=host, port=port, token=token)
+    server = BridgeServer(root, host=host, port=port, token=token, traceback=traceback)
 
     def ready(server: BridgeServer) -> None:
         for problem in server.report.problems:

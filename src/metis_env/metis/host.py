@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import inspect
 import logging
 import uuid
@@ -273,6 +274,8 @@ class BridgeHost:
         context = BridgeScriptContext(
             host, self.env, target, values, str(effect.get("_id") or uuid.uuid4().hex)
         )
+        if isinstance(effect.get("name"), str):  # the effect's own name, as METIS shows it
+            context.effect = dataclasses.replace(context.effect, name=effect["name"])
         if isinstance(request.get("triggerType"), str):
             context.type = request["triggerType"]
         context.triggered_by = request.get("triggeredBy")

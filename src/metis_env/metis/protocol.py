@@ -21,7 +21,8 @@ message             from       fields (besides ``type`` and ``id``)
 ``mission-result``  METIS      ``callId``, ``result``
 ``mission-error``   METIS      ``callId``, ``errorType``, ``message``
 ``done``            bridge     (the request succeeded)
-``error``           bridge     ``errorType`` (the Python exception's class name), ``message``
+``error``           bridge     ``errorType`` (the Python exception's class name), ``message``,
+                               ``traceback`` (only when the bridge runs with ``--traceback``)
 ==================  =========  =================================================================
 
 State is kept per (``sessionId``, ``realmId``, ``envId``): ``setup`` creates it and runs the
@@ -32,6 +33,7 @@ context does not expose the realm; its ``localStore`` is per realm and holds the
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,11 +65,17 @@ def require(message: Mapping[str, Any], kind: str) -> None:
             raise BridgeProtocolError(f"a {kind!r} request needs a non-empty string {key!r}")
 
 
-def error_message(request_id: Any, exc: BaseException, prefix: str = "") -> dict[str, Any]:
-    """The ``error`` answer for ``exc``: its class name and its message (no traceback)."""
-    return {
+def error_message(
+    request_id: Any, exc: BaseException, *, with_traceback: bool = False
+) -> dict[str, Any]:
+    """The ``error`` answer for ``exc``: its class name and its message; its Python traceback
+    (in ``traceback``) only when asked (``metis-env bridge --traceback``)."""
+    message = {
         "type": "error",
         "id": request_id,
         "errorType": type(exc).__name__,
-        "message": prefix + str(exc),
+        "message": str(exc),
     }
+    if with_traceback:
+        message["traceback"] = "".join(traceback.format_exception(exc))
+    return message

@@ -11,7 +11,7 @@ async def script(context: Any) -> None:
     forces = ",".join(f.name for f in context.mission.forces)
     who = context.triggered_by["username"] if context.triggered_by else None
     context.send_output(
-        f"type={context.type} by={who} effect={context.effect.id} "
+        f"type={context.type} by={who} effect={context.effect.id} ({context.effect.name}) "
         f"session={context.session.name} mission={context.mission.name} forces={forces}"
     )
 
