@@ -162,3 +162,26 @@ def test_package_all_is_union_of_submodules() -> None:
         names |= set(importlib.import_module(f"metis_env.metis.{info.name}").__all__)
     assert set(package.__all__) == names
     assert all(hasattr(package, name) for name in package.__all__)
+
+
+def test_mission_component_parameters_are_described() -> None:
+    """A mission-component parameter (issue 14) keeps its component types, required, multiple;
+    the adapter reads any object with the attributes, so it does not wait for that schema."""
+    from types import SimpleNamespace
+
+    parameter = SimpleNamespace(
+        type="mission-component",
+        id="applyTo",
+        name="Apply to",
+        required=True,
+        valid_component_types=("node", "force"),
+        multiple=True,
+    )
+    assert describe_parameter(parameter) == {
+        "_id": "applyTo",
+        "name": "Apply to",
+        "type": "mission-component",
+        "required": True,
+        "validComponentTypes": ["node", "force"],
+        "multiple": True,
+    }

@@ -61,7 +61,7 @@ type OnMessage = (message: Message) => void | Promise<void>
 
 /** The error the bridge reported, as an Error that names the Python exception's type. */
 function bridgeError(message: Message): Error {
-  const traceback = message.traceback ? `\n${message.traceback}` : ''
+  const traceback = message.traceback ? `\\n${message.traceback}` : ''
   const error = new Error(`${message.errorType}: ${message.message}${traceback}`)
   return Object.assign(error, { pythonType: message.errorType })
 }

@@ -135,6 +135,9 @@ def describe_parameter(parameter: Any) -> dict[str, Any]:
     if options:
         described["options"] = [_option(option) for option in options]
     if kind == "mission-component":
+        required = _get(parameter, "required")
+        if required is not None:
+            described["required"] = bool(required)
         types = _get(parameter, "valid_component_types", "validComponentTypes")
         if types:
             described["validComponentTypes"] = [getattr(t, "value", t) for t in types]
