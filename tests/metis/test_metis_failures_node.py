@@ -1,4 +1,5 @@
-"""Failure behaviour seen from METIS's side: bridge down, bridge restarted, wrong token."""
+"""Failure behaviour and security seen from METIS's side: bridge down, bridge restarted, token,
+TLS, and the bundled example end to end."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import socket
 from pathlib import Path
 
 import pytest
+import trustme
 
 from conftest import ENVS, BridgeEnv, Event, Harness, of, run, setup, steps, teardown
+from metis_env.api.errors import ConfigError
 from metis_env.cli import find_examples_root
-from metis_env.metis import export
+from metis_env.metis import export, tls_context
 from metis_env.metis.bridge import BridgeServer
 from metis_env.simulator import Simulator
 
@@ -126,3 +129,32 @@ async def test_bundled_example_end_to_end(tmp_path: Path, harness: Harness) -> N
 @pytest.fixture(autouse=True)
 def _no_token_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("METIS_ENV_BRIDGE_TOKEN", raising=False)
+
+
+async def test_wss_bridge_with_a_certificate(tmp_path: Path, harness: Harness) -> None:
+    """A bridge serving wss (its own certificate, trusted by METIS's Node through
+    NODE_EXTRA_CA_CERTS) and an export with --bridge-tls: the session runs as over ws."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.private_key_and_cert_chain_pem.write_to_path(tmp_path / "bridge.pem")
+    ca.cert_pem.write_to_path(tmp_path / "ca.pem")
+    context = tls_context(tmp_path / "bridge.pem", tmp_path / "bridge.pem")
+    async with BridgeServer(ENVS, port=0, ssl=context) as server:
+        assert server.url.startswith("wss://127.0.0.1:")
+        export(ENVS, tmp_path / "out", ["bridge-test"], bridge_port=server.port, bridge_tls=True)
+        events = await harness(
+            tmp_path / "out" / "bridge-test",
+            steps(setup(), run("echo", args={"count": 2}), teardown(), config="other"),
+            env={**os.environ, "NODE_EXTRA_CA_CERTS": str(tmp_path / "ca.pem")},
+        )
+    assert [e["ok"] for e in of(events, "step")] == [True, True, True], of(events, "step")
+    assert [e["message"] for e in of(events, "output")][1:3] == ["tick 1", "tick 2"]
+
+
+def test_tls_needs_both_files(tmp_path: Path) -> None:
+    """A certificate without its key (or one that does not load) is a usage error."""
+    with pytest.raises(ConfigError, match="give both"):
+        tls_context(tmp_path / "cert.pem", None)
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    with pytest.raises(ConfigError, match="does not load"):
+        tls_context(tmp_path / "cert.pem", tmp_path / "cert.pem")

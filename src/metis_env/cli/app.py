@@ -252,13 +252,22 @@ def export_(
     bridge_port: Annotated[
         int, typer.Option(min=1, max=65535, help="Bridge port written into configs.json.")
     ] = 8790,
+    bridge_tls: Annotated[
+        bool, typer.Option("--bridge-tls", help="METIS connects with wss (bridge has --tls-*).")
+    ] = False,
     json_mode: JsonOpt = False,
 ) -> None:
     """Write a METIS environment folder (schema.ts, targets, configs.json) per environment."""
     from metis_env.metis.commands import export_command
 
     code = export_command(
-        root, out, envs or [], bridge_host=bridge_host, bridge_port=bridge_port, json_mode=json_mode
+        root,
+        out,
+        envs or [],
+        bridge_host=bridge_host,
+        bridge_port=bridge_port,
+        bridge_tls=bridge_tls,
+        json_mode=json_mode,
     )
     raise typer.Exit(code)
 
@@ -275,11 +284,23 @@ def bridge(
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Send Python tracebacks with errors.")
     ] = False,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="Serve wss with this certificate (PEM chain).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
 ) -> None:
     """Serve the environments to their exported METIS folders until Ctrl-C."""
     from metis_env.metis.commands import bridge_command
 
-    code = bridge_command(root, host=host, port=port, token=token, traceback=traceback)
+    code = bridge_command(
+        root,
+        host=host,
+        port=port,
+        token=token,
+        traceback=traceback,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
     raise typer.Exit(code)
 
 

@@ -17,6 +17,7 @@ from metis_env.metis.bridge_ts import (
 from metis_env.metis.commands import (
     bridge_command,
     export_command,
+    tls_context,
 )
 from metis_env.metis.export import (
     MARKER_FILE,
@@ -91,6 +92,7 @@ __all__ = [
     "render_bridge_ts",
     "render_environment",
     "require",
+    "tls_context",
     "ts_string",
     "ts_value",
 ]

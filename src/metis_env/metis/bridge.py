@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from ssl import SSLContext
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
@@ -161,6 +162,8 @@ class BridgeServer:
         stop_timeout_ms: how long each session's teardown may take when the bridge stops.
         traceback: send the Python traceback with every error (METIS shows it in the
             error's message); off by default: it can show code and values.
+        ssl: serve ``wss://`` with this context (export with ``--bridge-tls`` then);
+            ``None``: plain ``ws://``.
     """
 
     def __init__(
@@ -173,6 +176,7 @@ class BridgeServer:
         cancel_grace_ms: int = 2_000,
         stop_timeout_ms: int = 10_000,
         traceback: bool = False,
+        ssl: SSLContext | None = None,
     ) -> None:
         self.root = Path(root)
         self.host = host
@@ -181,6 +185,7 @@ class BridgeServer:
         self.cancel_grace_ms = cancel_grace_ms
         self.stop_timeout_ms = stop_timeout_ms
         self.traceback = traceback
+        self.ssl = ssl
         self.report: LoadReport = LoadReport()
         self.hosts: dict[_Key, BridgeHost] = {}
         self._server: Server | None = None
@@ -191,9 +196,9 @@ class BridgeServer:
 
     @property
     def url(self) -> str:
-        """``ws://host:port``; the real port once started."""
+        """``ws://host:port`` (``wss://`` with TLS); the real port once started."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}"
+        return f"{'wss' if self.ssl is not None else 'ws'}://{host}:{self.port}"
 
     @property
     def environments(self) -> dict[str, LoadedEnvironment]:
@@ -213,7 +218,9 @@ class BridgeServer:
         if not self.report.environments:
             problems = "; ".join(f"{p.path}: {p.message}" for p in self.report.problems)
             raise ConfigError("root", str(self.root), f"holds no environment that loads {problems}")
-        self._server = await ws_serve(self._serve, self.host, self.port, reuse_address=True)
+        self._server = await ws_serve(
+            self._serve, self.host, self.port, ssl=self.ssl, reuse_address=True
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         logger.info("metis-env bridge listening on %s", self.url)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from metis_env.api.errors import ConfigError
 from metis_env.metis.bridge import BridgeServer
 from metis_env.metis.export import export
 
-__all__ = ["bridge_command", "export_command"]
+__all__ = ["bridge_command", "export_command", "tls_context"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -30,12 +31,20 @@ def export_command(
     *,
     bridge_host: str,
     bridge_port: int,
+    bridge_tls: bool = False,
     json_mode: bool = False,
 ) -> int:
     """``metis-env export``: write the folders, print one line per environment."""
     out_console, err = Console(highlight=False), Console(stderr=True, highlight=False)
     try:
-        report = export(root, out, env_ids, bridge_host=bridge_host, bridge_port=bridge_port)
+        report = export(
+            root,
+            out,
+            env_ids,
+            bridge_host=bridge_host,
+            bridge_port=bridge_port,
+            bridge_tls=bridge_tls,
+        )
     except ConfigError as exc:
         if json_mode:
             out_console.print_json(json.dumps({"type": "error", "message": str(exc)}))
@@ -76,12 +85,42 @@ async def _serve(server: BridgeServer, ready: Callable[[BridgeServer], None]) ->
         await asyncio.Event().wait()  # until cancelled (Ctrl-C)
 
 
+def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """A server TLS context from a certificate (chain) file and its key; ``None`` for neither.
+
+    Raises:
+        ConfigError: only one of the two is given, or they do not load.
+    """
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ConfigError("--tls-cert/--tls-key", rule="give both the certificate and its key")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError("--tls-cert", str(cert), f"does not load with its key: {exc}") from None
+    return context
+
+
 def bridge_command(
-    root: Path, *, host: str, port: int, token: str | None, traceback: bool = False
+    root: Path,
+    *,
+    host: str,
+    port: int,
+    token: str | None,
+    traceback: bool = False,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
 ) -> int:
     """``metis-env bridge``: serve until Ctrl-C; prints the URL and the environments."""
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
-    server = BridgeServer(root, host=host, port=port, token=token, traceback=traceback)
+    try:
+        context = tls_context(tls_cert, tls_key)
+    except ConfigError as exc:
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        return EXIT_USAGE
+    server = BridgeServer(root, host=host, port=port, token=token, traceback=traceback, ssl=context)
 
     def ready(server: BridgeServer) -> None:
         for problem in server.report.problems:

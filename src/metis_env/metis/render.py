@@ -101,8 +101,8 @@ def _target_schema_ts(env: LoadedEnvironment, target_id: str) -> str:
     )
 
 
-def _configs_json(env: LoadedEnvironment, host: str, port: int) -> str:
-    address = {"protocol": "ws", "host": host, "port": port}
+def _configs_json(env: LoadedEnvironment, host: str, port: int, tls: bool) -> str:
+    address = {"protocol": "wss" if tls else "ws", "host": host, "port": port}
     entries = []
     for config in env.configs().configs:
         entry: dict[str, Any] = {"_id": config.id, "name": config.name}
@@ -128,15 +128,18 @@ def render_environment(
     *,
     bridge_host: str = DEFAULT_BRIDGE_HOST,
     bridge_port: int = DEFAULT_BRIDGE_PORT,
+    bridge_tls: bool = False,
 ) -> dict[str, str]:
     """The files of ``env``'s METIS folder, by path relative to it (``/``-separated), sorted.
+
+    ``bridge_host``, ``bridge_port`` and ``bridge_tls`` (``wss``) go into every config's data.
 
     Raises:
         ConfigError: a target id that cannot be a folder name.
     """
     files = {
         "bridge.ts": render_bridge_ts(_header(f"{env.id}/schema.py"), ts_string(env.id)),
-        "configs.json": _configs_json(env, bridge_host, bridge_port),
+        "configs.json": _configs_json(env, bridge_host, bridge_port, bridge_tls),
         "schema.ts": _env_schema_ts(env),
     }
     for target_id in sorted(env.targets):
