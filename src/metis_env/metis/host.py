@@ -25,11 +25,12 @@ import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from metis_env.api.errors import MetisEnvError
 from metis_env.api.tracking import ClientScope, track_clients
 from metis_env.runtime import (
+    ContextHost,
     EnvHookContext,
     Force,
     LoadedEnvironment,
@@ -376,3 +377,10 @@ class BridgeScriptContext(TargetScriptContext):
 
         call.__name__ = name
         return call
+
+
+if TYPE_CHECKING:
+    # mypy checks here that both hosts are what the runtime's contexts take: when the
+    # runtime's ContextHost changes, this is where the bridge's hosts must follow.
+    def _hosts_are_context_hosts(session: BridgeHost, run: RunHost) -> list[ContextHost]:
+        return [session, run]
