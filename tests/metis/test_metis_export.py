@@ -145,6 +145,10 @@ def test_cli_export_and_its_exit_codes(tmp_path: Path) -> None:
     assert "exported bridge-test" in ok.output
     unknown = runner.invoke(app, ["export", str(ENVS), "--out", str(tmp_path), "nope"])
     assert unknown.exit_code == 2
+    as_json = runner.invoke(app, ["export", str(ENVS), "--out", str(tmp_path / "j"), "--json"])
+    assert json.loads(as_json.stdout)["written"][:3] == ["bridge.ts", "configs.json", "schema.ts"]
+    error = runner.invoke(app, ["export", str(ENVS), "--out", str(tmp_path), "nope", "--json"])
+    assert json.loads(error.stdout.splitlines()[0])["exit_code"] == 2
     (tmp_path / "foreign" / "bridge-test").mkdir(parents=True)
     foreign = runner.invoke(app, ["export", str(ENVS), "--out", str(tmp_path / "foreign")])
     assert foreign.exit_code == 2

@@ -47,7 +47,8 @@ def export_command(
         )
     except ConfigError as exc:
         if json_mode:
-            out_console.print_json(json.dumps({"type": "error", "message": str(exc)}))
+            line = {"type": "error", "error": str(exc), "exit_code": EXIT_USAGE}
+            out_console.print(json.dumps(line, ensure_ascii=False), markup=False, soft_wrap=True)
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         return EXIT_USAGE
     for problem in report.problems:
