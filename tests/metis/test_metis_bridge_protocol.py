@@ -24,11 +24,12 @@ async def ask(ws: ClientConnection, message: dict[str, Any]) -> list[dict[str, A
     """Send a request; every message answering it, up to its done/error."""
     await ws.send(json.dumps(message))
     answers = []
-    while True:
-        answer = json.loads(await ws.recv())
+    for _ in range(1000):  # bounded: a request never sends this many messages here
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
         answers.append(answer)
         if answer["type"] in ("done", "error"):
             return answers
+    raise AssertionError(f"no done/error after {len(answers)} messages")
 
 
 @pytest.fixture
