@@ -75,7 +75,7 @@ async def test_setup_twice_and_unknown_target(ws: ClientConnection) -> None:
     assert again["errorType"] == "BridgeProtocolError" and "already set up" in again["message"]
     [unknown] = await ask(ws, {"type": "run", "id": "c", **SESSION, "targetId": "nope"})
     assert unknown["errorType"] == "TargetNotFoundError"
-    assert "echo, fail, mission, sleepy, whoami" in unknown["message"]
+    assert "echo, fail, flood, mission, sleepy, whoami" in unknown["message"]
     assert (await ask(ws, {"type": "teardown", "id": "d", **SESSION}))[-1]["type"] == "done"
 
 
@@ -188,3 +188,18 @@ async def test_traceback_only_when_asked(with_traceback: bool) -> None:
         assert 'raise ValueError("boom from Python")' in error["traceback"]
     else:
         assert "traceback" not in error
+
+
+async def test_outputs_are_bounded_per_connection() -> None:
+    """A script that outputs faster than METIS reads fails with BridgeBackpressureError at the
+    bound, after the messages that fit; the answer ending the request still arrives."""
+    async with BridgeServer(ENVS, port=0, max_queued_messages=5) as server:
+        async with connect(server.url) as client:
+            await ask(client, {"type": "setup", "id": "a", **SESSION, "configId": "other"})
+            flood = {"type": "run", "id": "b", **SESSION, "targetId": "flood"}
+            *outputs, error = await ask(client, {**flood, "args": {"count": 100}})
+            assert [o["message"] for o in outputs] == [f"line {i}" for i in range(5)]
+            assert error["errorType"] == "BridgeBackpressureError"
+            *outputs, done = await ask(client, {**flood, "id": "c", "args": {"count": 5}})
+            assert (len(outputs), done["type"]) == (5, "done")
+            await ask(client, {"type": "teardown", "id": "d", **SESSION})

@@ -6,6 +6,7 @@ parameters, `tsliteral` and `bridge_ts` write TypeScript); `bridge` serves them,
 """
 
 from metis_env.metis.bridge import (
+    BridgeBackpressureError,
     BridgeConnectionLostError,
     BridgeServer,
     MissionCallError,
@@ -65,6 +66,7 @@ __all__ = [
     "MARKER_FILE",
     "MISSION_METHODS",
     "REQUEST_FIELDS",
+    "BridgeBackpressureError",
     "BridgeConnectionLostError",
     "BridgeHost",
     "BridgeProtocolError",

@@ -29,7 +29,13 @@ from metis_env.metis.host import BridgeHost, mission_from_view
 from metis_env.metis.protocol import BridgeProtocolError, error_message, require
 from metis_env.runtime import LoadedEnvironment, LoadReport, load_environments
 
-__all__ = ["BridgeConnectionLostError", "BridgeServer", "MissionCallError", "UnknownSessionError"]
+__all__ = [
+    "BridgeBackpressureError",
+    "BridgeConnectionLostError",
+    "BridgeServer",
+    "MissionCallError",
+    "UnknownSessionError",
+]
 
 logger = logging.getLogger("metis_env.metis")
 
@@ -38,6 +44,10 @@ _Key = tuple[str, str, str]  # (session id, realm id, environment id)
 
 class BridgeConnectionLostError(MetisEnvError):
     """Raised into a mission call when the connection to METIS closed before it was answered."""
+
+
+class BridgeBackpressureError(MetisEnvError):
+    """Raised into a script that sends faster than METIS reads (see ``max_queued_messages``)."""
 
 
 class UnknownSessionError(MetisEnvError):
@@ -66,6 +76,15 @@ class _Connection:
     # -- the Peer a host sees ---------------------------------------------------------------
 
     def post(self, message: Mapping[str, Any]) -> None:
+        # Outputs and mission calls come from scripts, as fast as they like: bounded, so a
+        # METIS that stops reading fails the script instead of filling the bridge's memory.
+        # The answers that end a request always get through.
+        limit = self.bridge.max_queued_messages
+        if message.get("type") in ("output", "mission-call") and self.outbox.qsize() >= limit:
+            raise BridgeBackpressureError(
+                f"{self.outbox.qsize()} messages are waiting to be sent to METIS "
+                f"(max_queued_messages={limit}): METIS is not keeping up with this target"
+            )
         self.outbox.put_nowait(message)
 
     def call(self, message: Mapping[str, Any]) -> asyncio.Future[Any]:
@@ -164,6 +183,8 @@ class BridgeServer:
             error's message); off by default: it can show code and values.
         ssl: serve ``wss://`` with this context (export with ``--bridge-tls`` then);
             ``None``: plain ``ws://``.
+        max_queued_messages: outputs and mission calls waiting to be sent on one connection
+            beyond which a script's next one raises `BridgeBackpressureError`.
     """
 
     def __init__(
@@ -177,6 +198,7 @@ class BridgeServer:
         stop_timeout_ms: int = 10_000,
         traceback: bool = False,
         ssl: SSLContext | None = None,
+        max_queued_messages: int = 10_000,
     ) -> None:
         self.root = Path(root)
         self.host = host
@@ -186,6 +208,7 @@ class BridgeServer:
         self.stop_timeout_ms = stop_timeout_ms
         self.traceback = traceback
         self.ssl = ssl
+        self.max_queued_messages = max_queued_messages
         self.report: LoadReport = LoadReport()
         self.hosts: dict[_Key, BridgeHost] = {}
         self._server: Server | None = None
