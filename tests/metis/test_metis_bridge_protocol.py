@@ -203,3 +203,16 @@ async def test_outputs_are_bounded_per_connection() -> None:
             *outputs, done = await ask(client, {**flood, "id": "c", "args": {"count": 5}})
             assert (len(outputs), done["type"]) == (5, "done")
             await ask(client, {"type": "teardown", "id": "d", **SESSION})
+
+
+async def test_sys_exit_in_a_script_fails_the_run_not_the_bridge(ws: ClientConnection) -> None:
+    """A script calling sys.exit() fails its run with ScriptExitError; the bridge serves on."""
+    await ask(ws, {"type": "setup", "id": "a", **SESSION, "configId": "other"})
+    run = {"type": "run", "id": "b", **SESSION, "targetId": "fail", "args": {"exit": True}}
+    *_, error = await ask(ws, run)
+    assert (error["errorType"], error["message"]) == (
+        "ScriptExitError",
+        "the script called sys.exit(3)",
+    )
+    assert (await ask(ws, {**run, "id": "c", "targetId": "whoami"}))[-1]["type"] == "done"
+    await ask(ws, {"type": "teardown", "id": "d", **SESSION})

@@ -34,6 +34,7 @@ from metis_env.metis.host import (
     HookFailedError,
     Peer,
     RunHost,
+    ScriptExitError,
     TargetCancelledError,
     mission_from_view,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "Peer",
     "Regex",
     "RunHost",
+    "ScriptExitError",
     "TargetCancelledError",
     "UnknownSessionError",
     "bridge_command",

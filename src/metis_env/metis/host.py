@@ -47,6 +47,7 @@ __all__ = [
     "HookFailedError",
     "Peer",
     "RunHost",
+    "ScriptExitError",
     "TargetCancelledError",
     "mission_from_view",
 ]
@@ -73,7 +74,11 @@ MISSION_METHODS = {
 
 
 async def _await(work: Awaitable[Any]) -> Any:
-    return await work
+    try:
+        return await work
+    except SystemExit as exc:
+        # asyncio re-raises SystemExit out of the event loop: it would stop the whole bridge.
+        raise ScriptExitError(f"the script called sys.exit({exc.code!r})") from exc
 
 
 class HookFailedError(MetisEnvError):
@@ -82,6 +87,10 @@ class HookFailedError(MetisEnvError):
     def __init__(self, event: str, hook: str, error: BaseException) -> None:
         super().__init__(f"{event} hook '{hook}' failed: {type(error).__name__}: {error}")
         self.error = error
+
+
+class ScriptExitError(MetisEnvError):
+    """Raised when a script or hook calls ``sys.exit()``: that run fails, not the bridge."""
 
 
 class TargetCancelledError(MetisEnvError):
