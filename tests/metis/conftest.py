@@ -37,10 +37,11 @@ Harness = Callable[..., Awaitable[list[Event]]]
 
 @pytest.fixture(scope="session")
 def node_dir() -> Path:
-    """The harness folder, with tsx and ws installed."""
+    """The harness folder, with its dev dependencies (tsx, ws, typescript) installed."""
     if shutil.which("node") is None:
         pytest.fail("node is not on PATH: the METIS tests run the exported TypeScript with it")
-    if not (NODE_DIR / "node_modules" / "tsx").is_dir():
+    installed = NODE_DIR / "node_modules"
+    if not all((installed / name).is_dir() for name in ("tsx", "ws", "typescript")):
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300
         )
