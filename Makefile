@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SHARED ?= ../shared
 AUTOBAHN_OUT ?= build/autobahn
 
-.PHONY: help venv test lint typecheck pytest demo conformance bench clean
+.PHONY: help venv node-deps test lint typecheck pytest demo conformance bench clean
 
 help:
 	@echo "make demo         set up, start the embedded simulator and run every example"
@@ -22,6 +22,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The METIS tests run exported TypeScript under Node (tsx, ws): installed from the lockfile.
+NODE_DIR   := tests/metis/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
 LINTED := $(wildcard src tests benchmarks examples)
 
 lint: venv
@@ -31,7 +41,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv
+pytest: venv node-deps
 	PYTHONASYNCIODEBUG=1 PYTHONWARNINGS=default $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -344,6 +344,71 @@ def demo(
     raise typer.Exit(report.exit_code)
 
 
+@app.command("export")
+def export_(
+    root: Annotated[Path, typer.Argument(help="Folder holding environment folders.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write METIS folders into.")],
+    envs: Annotated[
+        list[str] | None, typer.Argument(help="Environment ids to export (default: all).")
+    ] = None,
+    bridge_host: Annotated[
+        str, typer.Option(help="Bridge host written into configs.json.")
+    ] = "127.0.0.1",
+    bridge_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Bridge port written into configs.json.")
+    ] = 8790,
+    bridge_tls: Annotated[
+        bool, typer.Option("--bridge-tls", help="METIS connects with wss (bridge has --tls-*).")
+    ] = False,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Write a METIS environment folder (schema.ts, targets, configs.json) per environment."""
+    from metis_env.metis.commands import export_command
+
+    code = export_command(
+        root,
+        out,
+        envs or [],
+        bridge_host=bridge_host,
+        bridge_port=bridge_port,
+        bridge_tls=bridge_tls,
+        json_mode=json_mode,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def bridge(
+    root: Annotated[Path, typer.Argument(help="Folder holding environment folders.")],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free).")] = 8790,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Require this token (METIS sets METIS_ENV_BRIDGE_TOKEN)."),
+    ] = None,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Send Python tracebacks with errors.")
+    ] = False,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="Serve wss with this certificate (PEM chain).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
+) -> None:
+    """Serve the environments to their exported METIS folders until Ctrl-C."""
+    from metis_env.metis.commands import bridge_command
+
+    code = bridge_command(
+        root,
+        host=host,
+        port=port,
+        token=token,
+        traceback=traceback,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+    raise typer.Exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """The ``metis-env`` console script (exits with the command's code).
 
