@@ -30,12 +30,12 @@ from metis_env.metis.export import (
 from metis_env.metis.host import (
     MISSION_METHODS,
     BridgeHost,
-    BridgeScriptContext,
     HookFailedError,
     Peer,
     RunHost,
     ScriptExitError,
     TargetCancelledError,
+    command_call,
     mission_from_view,
 )
 from metis_env.metis.parameters import (
@@ -71,7 +71,6 @@ __all__ = [
     "BridgeConnectionLostError",
     "BridgeHost",
     "BridgeProtocolError",
-    "BridgeScriptContext",
     "BridgeServer",
     "Call",
     "ExportError",
@@ -86,6 +85,7 @@ __all__ = [
     "TargetCancelledError",
     "UnknownSessionError",
     "bridge_command",
+    "command_call",
     "describe_dependency",
     "describe_parameter",
     "error_message",

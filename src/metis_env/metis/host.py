@@ -1,18 +1,15 @@
 """The context host of a METIS session: the second implementation of the runtime's host.
 
 The runtime's contexts (`TargetScriptContext`, `EnvHookContext`) do everything through a
-host (`metis_env.runtime.ContextHost`): the session's id, name, state and instance id, its
-mission and stores, the selected config and where outputs go. `metis_env.runtime.Session`
-is the local host. Here the same contexts run with `BridgeHost` (one per METIS session,
-realm and environment) and, for each target run, `RunHost` (the same state, plus that run's
-mission view, its output stream and its mission calls to METIS). The contexts are not
-copied: only `BridgeScriptContext` adds the mission-changing methods, which today's runtime
-context does not have yet (issue 14); once it routes them through its host, that subclass
-goes and `RunHost.call_mission` is what the host offers for them.
-
-The host's surface, kept small on purpose: ``id``, ``name``, ``instance_id``, ``mission``,
-``stores``, ``state``, ``config_id_for``, ``config_overrides_for``, ``emit_output`` (the
-runtime's `ContextHost`), plus ``call_mission``.
+host (`metis_env.runtime.ContextHost`): the session, the outdated-context guard, the
+selected config, the stores, the mission, mission changes, outputs, hook logs and sleep.
+`metis_env.runtime.LocalHost` is the local one. Here the same contexts run with
+`BridgeHost` (one per METIS session, realm and environment; what hooks see) and, for each
+target run, `RunHost` (the same session, plus that run's mission view, its output stream,
+and its mission changes, forwarded to METIS). Nothing of the contexts is copied: a
+script's ``context.block_nodes(…)`` builds the same `metis_env.missions` command as
+locally, and `RunHost.apply_mission_change` sends it to METIS as a ``mission-call``; there
+it returns an `asyncio.Future` of METIS's result (``await`` it to see METIS's error).
 """
 
 from __future__ import annotations
@@ -27,23 +24,33 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from metis_env.api.errors import MetisEnvError
-from metis_env.api.tracking import ClientScope, track_clients
+from metis_env.api.errors import ConfigError, MetisEnvError
+from metis_env.api.tracking import ClientScope
 from metis_env.runtime import (
+    LIVE_STATES,
+    REALM,
     ContextHost,
+    EffectInfo,
     EnvHookContext,
     Force,
     LoadedEnvironment,
     Mission,
-    OutputRecord,
+    MissionChangeError,
+    OutdatedContextError,
+    SessionInfo,
     SessionStores,
+    StoreScope,
+    TargetEnvConfig,
+    TargetEnvStore,
     TargetScriptContext,
+    find_config,
+    mission_forces,
 )
 
 __all__ = [
     "MISSION_METHODS",
+    "command_call",
     "BridgeHost",
-    "BridgeScriptContext",
     "HookFailedError",
     "Peer",
     "RunHost",
@@ -55,6 +62,7 @@ __all__ = [
 logger = logging.getLogger("metis_env.metis")
 
 #: The context's mission-changing methods: Python name → METIS's name (metis-behaviour §5.2).
+#: METIS's short forms take one argument fewer than the command holds (its flag is implied).
 MISSION_METHODS = {
     "block_nodes": "blockNodes",
     "unblock_nodes": "unblockNodes",
@@ -133,8 +141,27 @@ def _wire(value: Any) -> Any:
     return value
 
 
+#: METIS's short forms of a command: the command's last field is implied by the name.
+_SHORT_FORMS = frozenset(
+    {"blockNodes", "unblockNodes", "openNode", "closeNode", "grantFileAccess", "revokeFileAccess"}
+)
+
+
+def command_call(command: Any) -> tuple[str, list[Any]]:
+    """A `metis_env.missions` command as METIS's call: its name and positional arguments
+    (components as ``{"$component": {componentType, _id}}``, what ``bridge.ts`` reads)."""
+    body = dict(command.to_json())
+    method = str(body.pop("method"))
+    args = [_wire(value) for value in body.values()]
+    if method in _SHORT_FORMS:
+        args = args[:-1]
+    return method, args
+
+
 class BridgeHost:
     """The host of one METIS session and realm for one environment (see the module doc).
+
+    It is what hook contexts see; each target run gets a `RunHost` over it.
 
     Args:
         env: the loaded Python environment.
@@ -161,8 +188,8 @@ class BridgeHost:
         self.id = session_id
         self.realm_id = realm_id
         self.name = session_name
-        self.instance_id = uuid.uuid4().hex  # a METIS reset is teardown + setup: a new host
-        self.mission = mission or Mission("mission", "", ())
+        self._instance_id = uuid.uuid4().hex  # a METIS reset is teardown + setup: a new host
+        self._mission = mission or Mission("mission", "", ())
         self.stores = SessionStores()
         self.cancel_grace_ms = cancel_grace_ms
         self._config_id = config_id
@@ -170,8 +197,8 @@ class BridgeHost:
         self._log: Callable[[str], None] = self._log_here
         self._running: set[asyncio.Task[Any]] = set()  # hooks and scripts in flight
         self._context = contextvars.copy_context()  # tasks run in copies: clients tracked
-        self._scope_cm = track_clients()
-        self._scope: ClientScope = self._context.run(self._scope_cm.__enter__)
+        self._scope = ClientScope()
+        self._context.run(self._scope.activate)
 
     def __repr__(self) -> str:
         return f"<BridgeHost {self.env.id} session={self.id} realm={self.realm_id} {self._state}>"
@@ -183,17 +210,54 @@ class BridgeHost:
         """unstarted → starting → started → ending → ended (guarded members need a live one)."""
         return self._state
 
-    def config_id_for(self, env_id: str) -> str | None:
+    @property
+    def session(self) -> SessionInfo:
+        return SessionInfo(self.id, self.name, self._state)
+
+    @property
+    def instance_id(self) -> str:
+        return self._instance_id
+
+    def check_live(self, instance_id: str) -> None:
+        if instance_id != self._instance_id:
+            raise OutdatedContextError.for_instance(instance_id, self._instance_id)
+        if self._state not in {str(s) for s in LIVE_STATES}:
+            raise OutdatedContextError.for_state(self.id, self._state)
+
+    def config_id(self, env_id: str) -> str | None:
         """The config METIS selected, for this environment."""
         return self._config_id if env_id == self.env.id else None
 
-    def config_overrides_for(self, env_id: str) -> Mapping[str, Any]:
-        """None: the config's data is the Python configs.json's, as selected in METIS."""
-        return {}
+    def target_env_config(self, env_id: str) -> TargetEnvConfig | None:
+        config_id = self.config_id(env_id)
+        return find_config(self.env.path, config_id, env_id) if config_id else None
 
-    def emit_output(self, record: OutputRecord) -> None:
+    def store(self, scope: StoreScope, env_id: str) -> TargetEnvStore:
+        if scope == "local":
+            return self.stores.local(REALM, env_id)
+        if scope == "realm":
+            return self.stores.realm(REALM)
+        return self.stores.global_store
+
+    @property
+    def mission(self) -> Any:
+        return self._mission
+
+    def apply_mission_change(self, env_id: str, target_id: str | None, command: object) -> Any:
+        raise MissionChangeError(
+            "hooks cannot change the mission (as in METIS); a target script can"
+        )
+
+    def send_output(self, env_id: str, target_id: str, message: str, to: Any) -> None:
+        raise MissionChangeError("hooks have no send_output; use context.log(message)")
+
+    def log(self, env_id: str, event: str, message: str) -> None:
         """A hook's ``context.log``: sent to METIS as a ``log`` of the current request."""
-        self._log(record.message)
+        self._log(message)
+
+    async def sleep(self, ms: float, instance_id: str) -> None:
+        self.check_live(instance_id)
+        await asyncio.sleep(max(0.0, float(ms)) / 1000)  # teardown cancels the task
 
     def _log_here(self, message: str) -> None:
         logger.info("[%s] %s", self.env.id, message)
@@ -233,7 +297,7 @@ class BridgeHost:
         try:
             for hook in self.env.schema.hooks(event):  # type: ignore[arg-type]
                 try:
-                    await self._execute(hook(EnvHookContext(self, self.env, event)))
+                    await self._execute(hook(EnvHookContext(self, self.env.id, event)))
                 except (Exception, TargetCancelledError) as exc:
                     raise HookFailedError(event, getattr(hook, "__name__", "?"), exc) from exc
         finally:
@@ -281,14 +345,17 @@ class BridgeHost:
         )
         effect = request.get("effect")
         effect = effect if isinstance(effect, Mapping) else {}
-        context = BridgeScriptContext(
-            host, self.env, target, values, str(effect.get("_id") or uuid.uuid4().hex)
+        kind = request.get("triggerType")
+        trigger = effect.get("trigger")
+        if not isinstance(trigger, str):  # METIS names the kind; pick a trigger of that kind
+            trigger = "execution-success" if kind == "executionTriggeredEffect" else "session-start"
+        info = EffectInfo.of(self.env.schema, target, values, trigger, request.get("triggeredBy"))
+        info = dataclasses.replace(
+            info,
+            id=str(effect.get("_id") or info.id),
+            name=effect["name"] if isinstance(effect.get("name"), str) else info.name,
         )
-        if isinstance(effect.get("name"), str):  # the effect's own name, as METIS shows it
-            context.effect = dataclasses.replace(context.effect, name=effect["name"])
-        if isinstance(request.get("triggerType"), str):
-            context.type = request["triggerType"]
-        context.triggered_by = request.get("triggeredBy")
+        context = TargetScriptContext(host, info)
         await self._execute(target.run(context, values))
 
     async def tear_down(self, log: Callable[[str], None], *, hooks: bool = True) -> None:
@@ -308,14 +375,19 @@ class BridgeHost:
             await self._close_clients()
             self._state = "ended"
             self.stores.clear()
-            self._context.run(self._scope_cm.__exit__, None, None, None)
 
     async def _close_clients(self) -> None:
-        for client in self._scope.open_clients():
+        handles = []
+        for client in list(self._scope.clients):
             with contextlib.suppress(Exception):
                 handle = client.disconnect(1001, "Session teardown")
                 if asyncio.isfuture(handle) or asyncio.iscoroutine(handle):
-                    await asyncio.wait_for(handle, self.cancel_grace_ms / 1000)
+                    handles.append(asyncio.ensure_future(handle))
+        if handles:
+            await asyncio.wait(handles, timeout=self.cancel_grace_ms / 1000)
+            for handle in handles:
+                if handle.done() and not handle.cancelled():
+                    handle.exception()  # retrieved: a failed close is not an error here
 
 
 class RunHost:
@@ -330,62 +402,77 @@ class RunHost:
         request_id: Any,
         config_id: str | None,
     ) -> None:
-        self.session = session
-        self.id = session.id
-        self.name = session.name
-        self.instance_id = session.instance_id
-        self.mission = mission or session.mission
-        self.stores = session.stores
+        self.bridge = session
+        self._mission = mission or session.mission
         self._peer = peer
         self._request_id = request_id
         self._config_id = config_id
 
     @property
-    def state(self) -> str:
-        """The session's state, now."""
-        return self.session.state
+    def session(self) -> SessionInfo:
+        return self.bridge.session
 
-    def config_id_for(self, env_id: str) -> str | None:
+    @property
+    def instance_id(self) -> str:
+        return self.bridge.instance_id
+
+    def check_live(self, instance_id: str) -> None:
+        self.bridge.check_live(instance_id)
+
+    def target_env_config(self, env_id: str) -> TargetEnvConfig | None:
         """The config METIS selected when it started this run."""
-        return self._config_id if env_id == self.session.env.id else None
+        if env_id != self.bridge.env.id or not self._config_id:
+            return None
+        return find_config(self.bridge.env.path, self._config_id, env_id)
 
-    def config_overrides_for(self, env_id: str) -> Mapping[str, Any]:
-        """None (see `BridgeHost.config_overrides_for`)."""
-        return {}
+    def store(self, scope: StoreScope, env_id: str) -> TargetEnvStore:
+        return self.bridge.store(scope, env_id)
 
-    def emit_output(self, record: OutputRecord) -> None:
-        """``send_output``: one ``output`` message, to a force or (``Global:``) to everyone."""
-        force = next((f for f in self.mission.forces if f.prefix == record.prefix), None)
-        message = {"type": "output", "id": self._request_id, "message": record.message}
-        self._peer.post({**message, "to": force.id if force is not None else None})
+    @property
+    def mission(self) -> Any:
+        return self._mission
 
-    def call_mission(self, method: str, args: list[Any]) -> asyncio.Future[Any]:
-        """Ask METIS to run ``context.<method>(*args)``; the future holds its result or error."""
+    def apply_mission_change(
+        self, env_id: str, target_id: str | None, command: object
+    ) -> asyncio.Future[Any]:
+        """Ask METIS to apply ``command`` (``context.<method>(…)`` there); the future holds
+        METIS's result or raises its error."""
+        method, args = command_call(command)
         message = {"type": "mission-call", "id": self._request_id, "method": method}
-        return self._peer.call({**message, "args": _wire(args)})
+        return self._peer.call({**message, "args": args})
 
+    def send_output(self, env_id: str, target_id: str, message: str, to: Any) -> None:
+        """One ``output`` message per force ``to`` names, or one to everyone (``None``)."""
+        for force_id in self._recipients(to):
+            self._peer.post(
+                {"type": "output", "id": self._request_id, "message": message, "to": force_id}
+            )
 
-class BridgeScriptContext(TargetScriptContext):
-    """The runtime's script context, plus METIS's mission-changing methods over the bridge.
+    def _recipients(self, to: Any) -> list[str | None]:
+        if isinstance(to, list | tuple) and not to:
+            return []
+        items = to if isinstance(to, list | tuple) else [to]
+        known = mission_forces(self._mission)
+        out: list[str | None] = []
+        for item in items:
+            kind = getattr(item, "component_type", None)
+            if item is None or item is self._mission or kind == "mission":
+                return [None]
+            key = getattr(item, "id", item) if kind == "force" else item
+            match = next((i for i, n in known if key in (i, n)), None)
+            if match is None:
+                names = ", ".join(n for _, n in known)
+                raise ConfigError(
+                    "to", item, f"must be the mission, a force or a force id/name ({names})"
+                )
+            out.append(match)
+        return out
 
-    Each method (``context.block_nodes(nodes)``, …, the names of `MISSION_METHODS`) starts
-    the call at once and returns an `asyncio.Future`; ``await`` it for METIS's result or to
-    have its error raised here. Guarded like ``send_output``.
-    """
+    def log(self, env_id: str, event: str, message: str) -> None:
+        self.bridge.log(env_id, event, message)
 
-    _host: RunHost
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in MISSION_METHODS:
-            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
-        method = MISSION_METHODS[name]
-
-        def call(*args: Any) -> asyncio.Future[Any]:
-            self._guard()
-            return self._host.call_mission(method, list(args))
-
-        call.__name__ = name
-        return call
+    async def sleep(self, ms: float, instance_id: str) -> None:
+        await self.bridge.sleep(ms, instance_id)
 
 
 if TYPE_CHECKING:
