@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from metis_env.cli import find_examples_root
 from metis_env.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[2]
-#: The bundled examples' root and environment.
-EXAMPLES = REPO / "examples" / "environments"
+#: The bundled examples' root (package data of metis_env) and environment.
+EXAMPLES = find_examples_root()
 EXAMPLE_ENV = "websocket-example"
 #: Every example target, in the demo's order.
 EXAMPLE_TARGETS = (

@@ -146,3 +146,29 @@ def test_root_that_is_not_a_folder_exits_2(cli: CliRunner, tmp_path: Path) -> No
         result = cli.invoke(app, [command, str(tmp_path / "missing")])
         assert result.exit_code == 2
         assert "must be a directory" in result.stderr
+
+
+def test_list_and_check_examples_name_the_bundled_examples(cli: CliRunner) -> None:
+    """--examples stands for ROOT: the examples shipped inside the package."""
+    listing = cli.invoke(app, ["list", "--examples", "--json"])
+    assert listing.exit_code == 0, listing.output
+    (report,) = [json.loads(line) for line in listing.stdout.splitlines()]
+    assert Path(report["root"]) == EXAMPLES
+    assert [env["id"] for env in report["environments"]] == [EXAMPLE_ENV]
+    checked = cli.invoke(app, ["check", "--examples"])
+    assert checked.exit_code == 0, checked.output
+    assert f"{len(EXAMPLE_TARGETS)} target(s)" in checked.stdout
+
+
+def test_examples_are_package_data() -> None:
+    """The examples live inside metis_env, where importlib.resources finds them in a wheel."""
+    assert EXAMPLES.parts[-3:] == ("metis_env", "examples", "environments")
+    assert (EXAMPLES / EXAMPLE_ENV / "configs.json").is_file()
+
+
+def test_root_and_examples_together_exit_2(cli: CliRunner, tmp_path: Path) -> None:
+    """ROOT and --examples name the same thing: giving both is bad usage."""
+    for command in ("list", "check"):
+        result = cli.invoke(app, [command, str(tmp_path), "--examples"])
+        assert result.exit_code == 2
+        assert "leave ROOT out" in result.stderr

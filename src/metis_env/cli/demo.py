@@ -1,15 +1,18 @@
 """``metis-env demo``: the simulator in-process, then every bundled example against it.
 
-Nothing is written to disk: each example runs with the ``simulator`` config of
-``examples/environments/websocket-example/configs.json``, its ``host`` and ``port``
-overridden by the embedded simulator's (``run_target(config_overrides=...)``, the same
-mechanism as ``metis-env run --set``).
+The examples ship inside the package (``metis_env/examples/environments``, package data read
+through `importlib.resources`), so the demo works the same from a source checkout and from an
+installed wheel. Nothing is written to disk: each example runs with the ``simulator`` config of
+``websocket-example/configs.json``, its ``host`` and ``port`` overridden by the embedded
+simulator's (``run_target(config_overrides=...)``, the same mechanism as ``metis-env run
+--set``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -56,24 +59,22 @@ DEMO_TIMEOUT_MS = 20_000
 
 
 def find_examples_root() -> Path:
-    """``examples/environments`` of the source tree this package runs from, or of the cwd.
+    """The folder of the bundled example environments (package data of ``metis_env``).
+
+    ``metis-env list --examples``, ``check --examples`` and ``demo`` use it; pass it as the
+    ROOT of ``metis-env run`` to run one example.
 
     Raises:
-        ConfigError: neither exists (an installed wheel has no examples: pass ``--root``).
+        ConfigError: the package's examples are missing or not on the file system (a
+            zipped install: pass ``--root`` to a copy of them).
     """
-    candidates = [
-        Path(__file__).resolve().parents[3] / "examples" / "environments",
-        Path.cwd() / "examples" / "environments",
-    ]
-    for candidate in candidates:
-        if (candidate / DEMO_ENV).is_dir():
-            return candidate
+    root = resources.files("metis_env") / "examples" / "environments"
+    if isinstance(root, Path) and (root / DEMO_ENV).is_dir():
+        return root
     raise ConfigError(
         "root",
-        rule=(
-            f"cannot find the bundled examples ({DEMO_ENV}) in "
-            f"{' or '.join(str(c) for c in candidates)}; pass --root DIR"
-        ),
+        str(root),
+        f"must be a folder holding the bundled examples ({DEMO_ENV}); pass --root DIR",
     )
 
 

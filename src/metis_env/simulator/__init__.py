@@ -3,7 +3,7 @@
 ``async with Simulator() as sim:`` listens on 127.0.0.1 (a free port; see ``sim.url``),
 speaks the message protocol of the seed's examples (`metis_env.simulator.protocol`), records
 what clients send, and injects faults when asked (`metis_env.simulator.faults`). `serve`
-runs one until cancelled; ``python -m metis_env.simulator`` does so from a shell.
+runs one until cancelled; ``metis-env serve`` does so from a shell.
 
 Imports nothing of metis-env but `metis_env.api.codec` and `metis_env.api.errors`.
 """

@@ -4,7 +4,7 @@ Built on ``websockets.asyncio.server``. The simulator owns the lifecycle (start,
 restart on the same port), accepts connections, records what it receives (`Recorder`),
 answers through the protocol (`metis_env.simulator.protocol`, one `Session` per connection)
 and injects the faults of `FaultSettings` when asked. `serve` runs one until cancelled (the
-``metis-env serve`` verb and ``python -m metis_env.simulator``).
+``metis-env serve`` verb).
 """
 
 from __future__ import annotations
