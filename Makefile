@@ -55,7 +55,7 @@ demo: venv
 	$(BIN)/metis-env demo
 
 docs: $(DOCS_STAMP)
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 wheel-check: venv
 	@bash tools/wheel-check.sh
