@@ -33,7 +33,7 @@ $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,fast,bench,docs]'
 	@touch $(DOCS_STAMP)
 
-LINTED := $(wildcard src tests benchmarks)
+LINTED := $(wildcard src tests benchmarks tools)
 
 lint: venv
 	$(BIN)/ruff check $(LINTED)
