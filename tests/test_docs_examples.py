@@ -134,3 +134,40 @@ async def test_example_runs(block: Block, simulator: Simulator, tmp_path: Path) 
             await proc.wait()
     assert proc.returncode == 0, f"{block.id}\n{out.decode()}\n{err.decode()}"
     assert "Traceback" not in err.decode(), f"{block.id}\n{err.decode()}"
+
+
+def first_target_files() -> dict[str, str]:
+    """The files of docs/index.md's "A first target", by the path its text gives each."""
+    text = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    section = text.split("## A first target", 1)[1].split("\n## ", 1)[0]
+    files: dict[str, str] = {}
+    pattern = r"`(my-envs/[\w/.-]+\.(?:py|json))`[^`]*?\n\n```(?:python|json)\n(.*?)```"
+    for path, body in re.findall(pattern, section, re.S):
+        files[path] = body
+    return files
+
+
+async def test_the_home_pages_first_target_runs(simulator: Simulator, tmp_path: Path) -> None:
+    """docs/index.md's environment, target and configs.json, written out, run and succeed."""
+    from metis_env.runtime import run_target
+
+    files = first_target_files()
+    assert sorted(files) == [
+        "my-envs/my-range/configs.json",
+        "my-envs/my-range/schema.py",
+        "my-envs/my-range/targets/ping/schema.py",
+    ]
+    for path, body in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(body, encoding="utf-8")
+    result = await run_target(
+        tmp_path / "my-envs",
+        "my-range",
+        "ping",
+        config_id="local",
+        config_overrides={"port": simulator.port},
+        arg_texts=["command=status"],
+        timeout_ms=10_000,
+    )
+    assert result.status == "success", result.error
+    assert [o.message for o in result.outputs if o.source == "effect"] == ["status: nominal"]
