@@ -18,7 +18,8 @@ sdist=$(ls "$out"/dist/*.tar.gz)
 # The sdist carries what it takes to build, test and read the package.
 tar tzf "$sdist" >"$out/sdist.txt"
 for needed in LICENSE README.md CHANGELOG.md pyproject.toml mkdocs.yml docs/index.md \
-    tests/conftest.py src/metis_env/examples/environments/websocket-example/configs.json; do
+    tools/mkdocs_hooks.py tests/conftest.py \
+    src/metis_env/examples/environments/websocket-example/configs.json; do
     grep -q "^[^/]*/$needed\$" "$out/sdist.txt" || { echo "wheel-check: sdist lacks $needed"; exit 1; }
 done
 # The wheel carries the examples and the licence, and no bytecode.
