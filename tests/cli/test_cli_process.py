@@ -73,13 +73,22 @@ def test_the_simulator_has_no_second_cli() -> None:
     assert not (REPO / "src" / "metis_env" / "simulator" / "__main__.py").exists()
 
 
+#: `metis-env` as a terminal runs it: Ctrl-C raises KeyboardInterrupt. A process started in
+#: the background of a shell without job control inherits SIGINT *ignored* (POSIX), and so
+#: would a serve started from a test run launched that way; this resets it first.
+AS_FROM_A_TERMINAL = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from metis_env.cli.app import main; main(sys.argv[1:])"
+)
+
+
 @asynccontextmanager
 async def serving(*args: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
-    """`python -m metis_env serve --port 0 ARGS`, once it prints its URL: (process, port)."""
+    """`metis-env serve --port 0 ARGS` in a process, once it prints its URL: (process, port)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "metis_env",
+        "-c",
+        AS_FROM_A_TERMINAL,
         "serve",
         "--port",
         "0",
