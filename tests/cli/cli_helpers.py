@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from metis_env.cli import find_examples_root
 from metis_env.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[2]
-#: The bundled examples' root and environment.
-EXAMPLES = REPO / "examples" / "environments"
+#: The bundled examples' root (package data of metis_env) and environment.
+EXAMPLES = find_examples_root()
 EXAMPLE_ENV = "websocket-example"
 #: Every example target, in the demo's order.
 EXAMPLE_TARGETS = (
@@ -27,6 +28,11 @@ EXAMPLE_TARGETS = (
     "streaming-iterated",
     "interactive-command-awaited",
 )
+#: The mission examples (one per family of mission-changing methods), run by the demo too.
+MISSION_ENV = "mission-example"
+MISSION_TARGETS = ("block-nodes", "raise-alert", "tune-actions", "adjust-resources", "file-access")
+#: Every bundled target, of both environments.
+ALL_TARGETS = len(EXAMPLE_TARGETS) + len(MISSION_TARGETS)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from cli_helpers import EXAMPLE_ENV, EXAMPLE_TARGETS, EXAMPLES
+from cli_helpers import ALL_TARGETS, EXAMPLE_ENV, EXAMPLE_TARGETS, EXAMPLES, MISSION_ENV
 from typer.testing import CliRunner
 
 from metis_env.cli import app
@@ -74,7 +74,7 @@ def test_list_json_shape(cli: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     (listing,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert listing["type"] == "list" and listing["problems"] == []
-    (env,) = listing["environments"]
+    env = next(e for e in listing["environments"] if e["id"] == EXAMPLE_ENV)
     assert env["id"] == EXAMPLE_ENV
     assert sorted(t["id"] for t in env["targets"]) == sorted(EXAMPLE_TARGETS)
     command = next(t for t in env["targets"] if t["id"] == "interactive-command")
@@ -136,8 +136,8 @@ def test_check_passes_on_the_examples(cli: CliRunner) -> None:
     result = cli.invoke(app, ["check", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
     assert (
-        "✔ 0 error(s), 0 warning(s) in 1 environment(s), "
-        f"{len(EXAMPLE_TARGETS)} target(s), 1 config(s)" in (result.stdout)
+        "✔ 0 error(s), 0 warning(s) in 2 environment(s), "
+        f"{ALL_TARGETS} target(s), 1 config(s)" in (result.stdout)
     )
 
 
@@ -147,3 +147,29 @@ def test_root_that_is_not_a_folder_exits_2(cli: CliRunner, tmp_path: Path) -> No
         result = cli.invoke(app, [command, str(tmp_path / "missing")])
         assert result.exit_code == 2
         assert "must be a directory" in result.stderr
+
+
+def test_list_and_check_examples_name_the_bundled_examples(cli: CliRunner) -> None:
+    """--examples stands for ROOT: the examples shipped inside the package."""
+    listing = cli.invoke(app, ["list", "--examples", "--json"])
+    assert listing.exit_code == 0, listing.output
+    (report,) = [json.loads(line) for line in listing.stdout.splitlines()]
+    assert Path(report["root"]) == EXAMPLES
+    assert [env["id"] for env in report["environments"]] == [MISSION_ENV, EXAMPLE_ENV]
+    checked = cli.invoke(app, ["check", "--examples"])
+    assert checked.exit_code == 0, checked.output
+    assert f"{ALL_TARGETS} target(s)" in checked.stdout
+
+
+def test_examples_are_package_data() -> None:
+    """The examples live inside metis_env, where importlib.resources finds them in a wheel."""
+    assert EXAMPLES.parts[-3:] == ("metis_env", "examples", "environments")
+    assert (EXAMPLES / EXAMPLE_ENV / "configs.json").is_file()
+
+
+def test_root_and_examples_together_exit_2(cli: CliRunner, tmp_path: Path) -> None:
+    """ROOT and --examples name the same thing: giving both is bad usage."""
+    for command in ("list", "check"):
+        result = cli.invoke(app, [command, str(tmp_path), "--examples"])
+        assert result.exit_code == 2
+        assert "leave ROOT out" in result.stderr

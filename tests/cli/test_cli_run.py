@@ -202,3 +202,32 @@ def test_click_usage_errors_exit_2(cli: CliRunner) -> None:
     """A missing argument or an unknown option is a usage error (2)."""
     assert cli.invoke(app, ["run"]).exit_code == 2
     assert cli.invoke(app, ["list", "--bogus"]).exit_code == 2
+
+
+def test_run_examples_runs_a_bundled_example(cli: CliRunner, threaded_simulator: Simulator) -> None:
+    """`run --examples ENV TARGET` needs no ROOT: the examples ship with the package."""
+    result = cli.invoke(
+        app,
+        [
+            "run",
+            "--examples",
+            EXAMPLE_ENV,
+            "basic-setup",
+            "-c",
+            "simulator",
+            "--set",
+            f"port={threaded_simulator.port}",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "✅ Connected to WebSocket" in result.stdout
+
+
+def test_run_with_a_positional_missing_or_one_too_many_exits_2(cli: CliRunner) -> None:
+    """ROOT ENV without TARGET, or --examples with ROOT as well: bad usage."""
+    missing = cli.invoke(app, ["run", str(EXAMPLES), EXAMPLE_ENV])
+    assert missing.exit_code == 2
+    assert "TARGET: missing" in missing.stderr
+    extra = cli.invoke(app, ["run", "--examples", str(EXAMPLES), EXAMPLE_ENV, "basic-setup"])
+    assert extra.exit_code == 2
+    assert "give ENV TARGET only" in extra.stderr

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -188,7 +189,9 @@ EXPECTED_PROBLEMS = {
     "invalid-utf8": "not UTF-8",
     "utf16": "not UTF-8",
     "deep-nesting": "nested too deeply",
-    "deep-data": "nested too deeply",
+    # 5000 levels: the json module of Python 3.11/3.12 gives up (RecursionError); 3.13's
+    # parses them, and the 64-level rule on ``data`` rejects the entry instead.
+    "deep-data": "nested too deeply" if sys.version_info < (3, 13) else "deeper than 64 levels",
     "data-nested-600": "deeper than 64 levels",
     "utf8-bom": "not valid JSON",
     "empty": "not valid JSON",

@@ -40,4 +40,5 @@ def test_exported_folders_type_check(tmp_path: Path, node_dir: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(files) == (2 + 10) + (2 + 6)  # bridge.ts, schema.ts and the targets of each
+    # bridge.ts, schema.ts and the targets of each: websocket-example, mission-example, test
+    assert len(files) == (2 + 10) + (2 + 5) + (2 + 6)

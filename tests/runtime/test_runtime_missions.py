@@ -294,3 +294,25 @@ def test_cli_run_prints_mission_changes_and_writes_the_state(tmp_path: Path) -> 
         app, ["run", str(root), "mission-env", "lock", "--mission", str(broken)]
     )
     assert refused.exit_code == 2
+
+
+EXPECTED_METHODS = {
+    "block-nodes": {"blockNodes"},
+    "raise-alert": {"addNodeAlert"},
+    "tune-actions": {"modifySuccessChance", "modifyProcessTime"},
+    "adjust-resources": {"modifyResourcePool", "modifyResourceCost"},
+    "file-access": {"updateFileAccess"},
+}
+
+
+@pytest.mark.parametrize("target_id", sorted(EXPECTED_METHODS))
+async def test_each_bundled_mission_example_changes_the_built_in_mission(target_id: str) -> None:
+    """The demo's arguments: each example succeeds and makes its family's changes."""
+    from metis_env.cli import find_examples_root
+    from metis_env.cli.demo import MISSION_ENV, MISSION_EXAMPLES
+    from metis_env.runtime import run_target
+
+    args = dict(MISSION_EXAMPLES)[target_id]
+    result = await run_target(find_examples_root(), MISSION_ENV, target_id, args=args)
+    assert result.ok, result.error
+    assert {c["method"] for c in result.mission_changes} == EXPECTED_METHODS[target_id]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
@@ -158,23 +157,3 @@ def test_package_exports_are_the_union_of_its_modules() -> None:
         names |= set(importlib.import_module(f"metis_env.simulator.{module}").__all__)
     assert set(simulator_pkg.__all__) == names
     assert all(hasattr(simulator_pkg, name) for name in names)
-
-
-def test_module_entry_point_reports_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
-    """python -m metis_env.simulator exits 2 with a one-line error for a bad option."""
-    from metis_env.simulator.__main__ import main
-
-    assert main(["--port", "0", "--interval", "1"]) == 2
-    assert "stream_interval_ms" in capsys.readouterr().err
-
-
-def test_module_entry_point_takes_the_serve_options(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """python -m metis_env.simulator --script/--replay: the same checks as metis-env serve."""
-    from metis_env.simulator.__main__ import main
-
-    assert main(["--port", "0", "--script", str(tmp_path / "none.py")]) == 2
-    assert "script: must be an existing Python file" in capsys.readouterr().err
-    assert main(["--port", "0", "--fast"]) == 2
-    assert "fast: only applies with a replay" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import pytest
 from sim_helpers import Peer, serving
 from typer.testing import CliRunner
 
-from metis_env.cli import app
+from metis_env.cli import app, find_examples_root
 from metis_env.simulator import (
     REPLAY_MISMATCH_CODE,
     REPLAY_NO_CONNECTION_CODE,
@@ -163,7 +163,7 @@ def test_serve_replay_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "replay: must be a readable transcript file" in result.output
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "environments"
+EXAMPLES = find_examples_root()
 
 
 @pytest.mark.parametrize("target", ["interactive-command-awaited", "request-response"])

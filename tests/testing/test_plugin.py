@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from metis_env.cli import find_examples_root
+
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "testing.md"
-EXAMPLE = REPO / "examples" / "environments" / "websocket-example"
+EXAMPLE = find_examples_root() / "websocket-example"
 
 
 def doc_test_file() -> str:
@@ -78,6 +80,70 @@ def test_unknown_target_raises_config_error_like_exit_2(pytester: pytest.Pyteste
         async def test_unknown(metis_run):
             with pytest.raises(ConfigError, match="no-such-target"):
                 await metis_run("environments", "websocket-example", "no-such-target")
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+SIM_SCRIPT = """
+from metis_env.simulator import Simulator
+
+sim = Simulator(seed_protocol=False)
+
+
+@sim.on("ping", times=1)
+def ping(ctx):
+    ctx.reply({"type": "pong"})
+"""
+
+
+def test_a_users_simulator_script_is_served_and_its_expectations_checked(
+    pytester: pytest.Pytester,
+) -> None:
+    """metis_simulator_script serves the script; an unused times= handler fails the test."""
+    (pytester.path / "sim.py").write_text(SIM_SCRIPT, encoding="utf-8")
+    pytester.makepyfile(
+        test_sim="""
+        import pytest
+        from metis_env.api import WebSocketApi
+
+        @pytest.mark.asyncio
+        async def test_ping_gets_pong(metis_simulator_script):
+            sim = await metis_simulator_script("sim.py")
+            async with WebSocketApi.from_config(sim.config(keepAliveInterval=0)) as ws:
+                pong = ws.wait_for("pong", timeout=2000)
+                await ws.send({"type": "ping"})
+                assert (await pong)["type"] == "pong"
+
+        @pytest.mark.asyncio
+        async def test_forgets_to_ping(metis_simulator_script):
+            await metis_simulator_script("sim.py")
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ping*"])
+
+
+def test_metis_run_on_a_mission_asserts_on_its_changes(pytester: pytest.Pytester) -> None:
+    """A target run on the built-in mission; the test reads what changed."""
+    shutil.copytree(EXAMPLE.parent / "mission-example", pytester.path / "envs" / "mission-example")
+    pytester.makepyfile(
+        test_mission="""
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_block(metis_run):
+            result = await metis_run(
+                "envs", "mission-example", "block-nodes",
+                arg_texts=["nodes=node:North Substation"],
+            )
+            assert result.ok, result.error
+            [change] = result.mission_changes
+            assert (change["method"], change["name"], change["new"]) == (
+                "blockNodes", "North Substation", True
+            )
         """
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")

@@ -15,6 +15,7 @@ from metis_env.api.events import (
     ReconnectingEvent,
 )
 from metis_env.api.options import WebSocketApiOptions, build_url
+from metis_env.api.port import WireTap
 from metis_env.api.state import CLOSED, CLOSING, CONNECTING, OPEN, ReadyState
 from metis_env.api.stats import StatsSnapshot
 from metis_env.api.websocket import WebSocketApi
@@ -38,6 +39,7 @@ __all__ = [
     "StatsSnapshot",
     "WebSocketApi",
     "WebSocketApiOptions",
+    "WireTap",
     "build_url",
     *_errors_all,
 ]

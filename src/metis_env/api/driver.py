@@ -27,7 +27,7 @@ from metis_env.api.link import Link, build_request
 from metis_env.api.logs import log_event
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.outbox import Outbox
-from metis_env.api.port import Port
+from metis_env.api.port import Port, WireTap
 from metis_env.api.stats import ClientStats
 from metis_env.api.transport import Connector, get_connector
 
@@ -79,6 +79,7 @@ class Driver:
         "outbox",
         "shown_url",
         "stats",
+        "taps",
         "url",
     )
 
@@ -122,7 +123,9 @@ class Driver:
             shown_url,
         )
         self.stats = ClientStats()
-        self.outbox = Outbox(options.max_queue_size, self.stats.count_out)
+        # Wire taps (`WireTap`), usually none: the hot paths test this tuple's truth only.
+        self.taps: tuple[WireTap, ...] = ()
+        self.outbox = Outbox(options.max_queue_size, self.count_out)
         self.hooks: list[OnOpen] = []
         # Dial tasks and timers in flight, by their number.
         self._dials: dict[int, asyncio.Task[None]] = {}
@@ -147,8 +150,33 @@ class Driver:
 
     def deliver(self, event: MessageEvent) -> None:
         """An incoming message: features first (request matching), then listeners."""
+        if self.taps:
+            self.tap("received", event.raw)
         self.features.on_message(event)
         self.events.emit(event)
+
+    def count_out(self, data: str | bytes) -> None:
+        """A message left through the outbox: statistics and taps."""
+        self.stats.count_out(data)
+        if self.taps:
+            self.tap("sent", data)
+
+    def tap(self, what: str, *args: Any) -> None:
+        """Tell every wire tap; a tap that raises is logged and removed."""
+        for tap in self.taps:
+            try:
+                getattr(tap, what)(*args)
+            except Exception as exc:
+                self.taps = tuple(t for t in self.taps if t is not tap)
+                log_event(
+                    logger,
+                    logging.WARNING,
+                    "tap.error",
+                    self.url,
+                    "%s: a wire tap raised %r; it was removed",
+                    self.shown_url,
+                    exc,
+                )
 
     def link_closed(self, link: Link, code: int, reason: str, error: BaseException | None) -> None:
         """A link's transport reported its close."""
@@ -239,6 +267,7 @@ class Driver:
                     compression=self.options.compression,
                     proxy=self.options.proxy is not None,
                 )
+            link.headers = request.headers
             link.transport = await self.connector.open(request, link)
         except asyncio.CancelledError:
             raise
@@ -269,6 +298,8 @@ class Driver:
     def _run_opening(self, link: object) -> None:
         assert isinstance(link, Link)
         self.stats.opened(self.clock.time())
+        if self.taps:
+            self.tap("opened", self.shown_url, dict(link.headers))
         if self.core.link is not link:  # an open listener closed it already
             return
         link.start_keepalive(self.options, self.clock, self.shown_url)
@@ -339,6 +370,8 @@ class Driver:
         link = action.link
         if isinstance(link, Link):
             link.stop()
+        if self.taps:
+            self.tap("closed", action.code, getattr(action.error, "reason", ""))
         self.stats.closed()
         requeue = action.requeue and self.options.queue_while_disconnected
         self.outbox.connection_lost(requeue=requeue, error=action.error)  # type: ignore[arg-type]

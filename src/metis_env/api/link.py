@@ -53,6 +53,7 @@ class Link:
         "closed",
         "closing_task",
         "core",
+        "headers",
         "host",
         "keepalive",
         "opening_task",
@@ -72,6 +73,8 @@ class Link:
         self.closing_task: asyncio.Task[None] | None = None
         # Why we dropped it ourselves (keepalive timeout), reported with the 1006 close.
         self.abort_error: BaseException | None = None
+        # The request headers it opened with (for wire taps).
+        self.headers: Mapping[str, str] = {}
         # The close reported before the opening handshake returned, if any.
         self.closed: tuple[int, str, BaseException | None] | None = None
 

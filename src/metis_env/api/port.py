@@ -10,14 +10,14 @@ message assembler gets two callables in the same spirit).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from metis_env.api.clock import Clock
 from metis_env.api.events import MessageEvent
 
-__all__ = ["Feature", "Port"]
+__all__ = ["Feature", "Port", "WireTap"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +56,23 @@ class Feature(Protocol):
 
     def on_disconnect(self) -> None:
         """``disconnect()`` was called."""
+
+
+class WireTap(Protocol):
+    """Sees a client's traffic as it crosses the wire (``WebSocketApi.add_wire_tap``).
+
+    Called synchronously, on the event loop, in wire order; an exception a tap raises is
+    logged and the tap removed, never raised into the client.
+    """
+
+    def opened(self, url: str, headers: Mapping[str, str]) -> None:
+        """A connection opened to ``url`` (redacted) with these request headers."""
+
+    def sent(self, data: str | bytes) -> None:
+        """A message was handed to the connection."""
+
+    def received(self, data: str | bytes) -> None:
+        """A message arrived."""
+
+    def closed(self, code: int, reason: str) -> None:
+        """The connection closed (1006: no close frame)."""

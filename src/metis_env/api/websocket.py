@@ -39,6 +39,7 @@ from metis_env.api.events import (
 from metis_env.api.handles import Handle, failed_handle, new_handle
 from metis_env.api.logs import redacted_url
 from metis_env.api.options import WebSocketApiOptions
+from metis_env.api.port import WireTap
 from metis_env.api.requests import Correlation
 from metis_env.api.state import ReadyState
 from metis_env.api.stats import StatsSnapshot, wire_len
@@ -307,6 +308,11 @@ class WebSocketApi:
         """
         self._driver.hooks.append(hook)
 
+    def add_wire_tap(self, tap: WireTap) -> None:
+        """Show ``tap`` this client's traffic: opens (URL redacted, request headers), every
+        message sent and received, closes; in wire order (``metis-env run --record``)."""
+        self._driver.taps = (*self._driver.taps, tap)
+
     # ------------------------------------------------------------------ sending
 
     def send(self, data: Any) -> asyncio.Future[None]:
@@ -340,6 +346,8 @@ class WebSocketApi:
             stats = driver.stats
             stats.messages_out += 1
             stats.bytes_out += wire_len(payload)
+            if driver.taps:
+                driver.tap("sent", payload)
             return driver.sent_now()
         if self._options.queue_while_disconnected:
             return driver.outbox.enqueue(payload)

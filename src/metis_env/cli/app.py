@@ -12,12 +12,14 @@ that ignores cancellation cannot keep the command from printing its result and e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +31,7 @@ from metis_env.runtime import abandoned_at_exit, run_bounded, run_target
 from metis_env.simulator import serve as serve_simulator
 
 from .catalog import build_check, build_list
-from .demo import run_demo
+from .demo import find_examples_root, run_demo
 from .results import RunReport
 from .ui import LiveEvents, Ui
 
@@ -49,16 +51,39 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 SHUTDOWN_MS = 1_000
 
 RootArg = Annotated[
-    Path,
+    Path | None,
     typer.Argument(
-        help="Folder holding environment folders (<root>/<env-id>/schema.py).",
+        help=(
+            "Folder holding environment folders (<root>/<env-id>/schema.py); "
+            "default: the current folder."
+        ),
         envvar="METIS_ENV_ROOT",
-        show_default=True,
+        show_default=False,
     ),
 ]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per line instead of text.")
 ]
+ExamplesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--examples",
+        help="Use the examples bundled with metis-env as ROOT (ROOT is then left out).",
+    ),
+]
+
+
+def _root_or_examples(root: Path | None, examples: bool) -> Path:
+    """ROOT as given, the bundled examples' folder with ``--examples``, else the cwd.
+
+    Raises:
+        ConfigError: both ROOT and ``--examples`` were given.
+    """
+    if examples:
+        if root is not None:
+            raise ConfigError("--examples", rule="names the root itself: leave ROOT out")
+        return find_examples_root()
+    return Path(".") if root is None else root
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
@@ -116,6 +141,51 @@ def write_mission_state(path: Path, state: Any) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+async def _until_sigterm(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work``; SIGTERM cancels it as Ctrl-C does, and counts as a clean stop.
+
+    A service manager (systemd, Docker, CI) stops a process with SIGTERM: the simulator
+    must then close its clients with 1001 and return, not die with the signal. Where the
+    loop cannot take signal handlers (Windows), SIGTERM keeps its default action.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    terminated = False
+
+    def on_sigterm() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (NotImplementedError, RuntimeError):  # no signals here, or not the main thread
+        pass
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _run_place(first: str, second: str, third: str | None, examples: bool) -> tuple[Path, str, str]:
+    """``(root, env, target)`` of ``run``: ``ROOT ENV TARGET``, or ``--examples ENV TARGET``.
+
+    Raises:
+        ConfigError: a positional argument is missing or one too many.
+    """
+    if examples:
+        if third is not None:
+            raise ConfigError("--examples", rule="names the root itself: give ENV TARGET only")
+        return find_examples_root(), first, second
+    if third is None:
+        raise ConfigError("TARGET", rule="missing: give ROOT ENV TARGET (or --examples ENV TARGET)")
+    return Path(first), second, third
+
+
 def _fail(ui: Ui, message: str, code: int) -> typer.Exit:
     ui.error(message, exit_code=code)
     return typer.Exit(code)
@@ -139,9 +209,22 @@ def _root(
 
 @app.command()
 def run(
-    root: Annotated[Path, typer.Argument(help="Folder holding environment folders.")],
-    env: Annotated[str, typer.Argument(help="Environment id (its folder name).")],
-    target: Annotated[str, typer.Argument(help="Target id.")],
+    root: Annotated[
+        str,
+        typer.Argument(
+            metavar="ROOT",
+            help="Folder holding environment folders (left out with --examples).",
+        ),
+    ],
+    env: Annotated[str, typer.Argument(metavar="ENV", help="Environment id (its folder name).")],
+    target: Annotated[str | None, typer.Argument(metavar="TARGET", help="Target id.")] = None,
+    examples: Annotated[
+        bool,
+        typer.Option(
+            "--examples",
+            help="Run a bundled example: metis-env run --examples ENV TARGET.",
+        ),
+    ] = False,
     config: Annotated[
         str | None, typer.Option("--config", "-c", help="configs.json entry (_id) to select.")
     ] = None,
@@ -194,16 +277,31 @@ def run(
         str | None,
         typer.Option("--action", metavar="SPEC", help="Host action of an execution trigger."),
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record", metavar="FILE", help="Write the clients' traffic as a transcript."
+        ),
+    ] = None,
 ) -> None:
     """Run one target: setup hooks, the target's script, teardown hooks; outputs live."""
     ui = Ui.create(json_mode)
     started = time.perf_counter()
     report_only_once()
+    recording = None
+    if record is not None:
+        from .record import Recording
+
+        try:
+            recording = Recording(record)
+        except OSError as exc:
+            raise _fail(ui, f"--record {record}: {exc.strerror or exc}", EXIT_USAGE) from None
     try:
+        root_path, env, target = _run_place(root, env, target, examples)
         overrides = parse_overrides(set_ or [])
         result = run_bounded(
             run_target(
-                root,
+                root_path,
                 env,
                 target,
                 config_id=config,
@@ -215,6 +313,7 @@ def run(
                 trigger=trigger,
                 member=member,
                 action=action,
+                on_client=recording.on_client if recording is not None else None,
             ),
             shutdown_ms=SHUTDOWN_MS,
         )
@@ -225,10 +324,13 @@ def run(
         error = _fail(ui, message, EXIT_INTERRUPTED)
         if json_mode:  # --json always ends with a result line
             elapsed = round((time.perf_counter() - started) * 1000, 3)
-            ui.emit(interrupted_result(env, target, config, message, elapsed))
+            ui.emit(interrupted_result(env, target or "", config, message, elapsed))
         raise error from None
+    finally:
+        if recording is not None:
+            recording.close()
     elapsed = (time.perf_counter() - started) * 1000
-    report = RunReport(env, target, config, result, elapsed, root.resolve(), stats, traceback)
+    report = RunReport(env, target, config, result, elapsed, root_path.resolve(), stats, traceback)
     ui.show(report)
     if mission_out is not None:
         try:
@@ -240,23 +342,23 @@ def run(
 
 
 @app.command("list")
-def list_(root: RootArg = Path("."), json_mode: JsonOpt = False) -> None:
+def list_(root: RootArg = None, examples: ExamplesOpt = False, json_mode: JsonOpt = False) -> None:
     """List environments, their targets (with parameters), configs and hooks."""
     ui = Ui.create(json_mode)
     try:
-        report = build_list(root)
+        report = build_list(_root_or_examples(root, examples))
     except ConfigError as exc:
         raise _fail(ui, str(exc), EXIT_USAGE) from None
     ui.show(report)
 
 
 @app.command()
-def check(root: RootArg = Path("."), json_mode: JsonOpt = False) -> None:
+def check(root: RootArg = None, examples: ExamplesOpt = False, json_mode: JsonOpt = False) -> None:
     """Validate environments, targets and configs; every problem with its file (exit 2 on
     any error)."""
     ui = Ui.create(json_mode)
     try:
-        report = build_check(root)
+        report = build_check(_root_or_examples(root, examples))
     except ConfigError as exc:
         raise _fail(ui, str(exc), EXIT_USAGE) from None
     ui.show(report)
@@ -293,7 +395,12 @@ def serve(
         int, typer.Option(metavar="N", help="Messages (and headers) kept in memory.")
     ] = 10_000,
 ) -> None:
-    """Run the simulator (the seed protocol, a --script, or a --replay) until Ctrl-C."""
+    """Run the simulator (the seed protocol, a --script, or a --replay) until Ctrl-C or
+    SIGTERM; prints its URL.
+
+    Either signal closes every client with 1001 (going away), prints ``simulator stopped``
+    and exits 0.
+    """
     ui = Ui.create()
 
     def ready(url: str) -> None:
@@ -301,34 +408,37 @@ def serve(
 
     try:
         asyncio.run(
-            serve_simulator(
-                host,
-                port,
-                ready=ready,
-                stream_interval_ms=interval,
-                valid_tokens=token or None,
-                require_auth=require_auth,
-                history=history,
-                script=script,
-                replay=replay,
-                fast=fast,
-                record=record,
-                report=lambda text: ui.err.print(text, markup=False, soft_wrap=True),
+            _until_sigterm(
+                serve_simulator(
+                    host,
+                    port,
+                    ready=ready,
+                    stream_interval_ms=interval,
+                    valid_tokens=token or None,
+                    require_auth=require_auth,
+                    history=history,
+                    script=script,
+                    replay=replay,
+                    fast=fast,
+                    record=record,
+                    report=lambda text: ui.err.print(text, markup=False, soft_wrap=True),
+                )
             )
         )
     except KeyboardInterrupt:
-        ui.out.print("simulator stopped")
+        pass
     except ConfigError as exc:
         raise _fail(ui, str(exc), EXIT_USAGE) from None
     except OSError as exc:
         raise _fail(ui, f"cannot listen on {host}:{port}: {exc}", EXIT_FAILED) from None
+    ui.out.print("simulator stopped")
 
 
 @app.command()
 def demo(
     root: Annotated[
         Path | None,
-        typer.Option(help="Examples folder (default: the source tree's examples/environments)."),
+        typer.Option(help="Examples folder (default: the examples bundled with metis-env)."),
     ] = None,
     json_mode: JsonOpt = False,
 ) -> None:
@@ -407,6 +517,23 @@ def bridge(
         tls_key=tls_key,
     )
     raise typer.Exit(code)
+
+
+@app.command()
+def init(
+    root: Annotated[Path, typer.Argument(help="Folder to create the environment in.")],
+    env: Annotated[str, typer.Argument(metavar="ENV", help="The new environment's id.")],
+    json_mode: JsonOpt = False,
+) -> None:
+    """Scaffold an environment: schema, a target, configs.json, a simulator script, a test."""
+    from .scaffold import scaffold
+
+    ui = Ui.create(json_mode)
+    try:
+        report = scaffold(root, env)
+    except ConfigError as exc:
+        raise _fail(ui, str(exc), EXIT_USAGE) from None
+    ui.show(report)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

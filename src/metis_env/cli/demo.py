@@ -1,15 +1,18 @@
 """``metis-env demo``: the simulator in-process, then every bundled example against it.
 
-Nothing is written to disk: each example runs with the ``simulator`` config of
-``examples/environments/websocket-example/configs.json``, its ``host`` and ``port``
-overridden by the embedded simulator's (``run_target(config_overrides=...)``, the same
-mechanism as ``metis-env run --set``).
+The examples ship inside the package (``metis_env/examples/environments``, package data read
+through `importlib.resources`), so the demo works the same from a source checkout and from an
+installed wheel. Nothing is written to disk: each example runs with the ``simulator`` config of
+``websocket-example/configs.json``, its ``host`` and ``port`` overridden by the embedded
+simulator's (``run_target(config_overrides=...)``, the same mechanism as ``metis-env run
+--set``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +24,14 @@ from metis_env.runtime import load_environment, run_target
 from metis_env.simulator import Simulator
 
 from .results import DemoReport, DemoRow
-from .ui import Ui, status_text
+from .ui import LiveEvents, Ui, status_text
 
 __all__ = [
     "DEMO_CONFIG",
     "DEMO_ENV",
     "DEMO_EXAMPLES",
+    "MISSION_ENV",
+    "MISSION_EXAMPLES",
     "find_examples_root",
     "run_demo",
 ]
@@ -49,6 +54,16 @@ DEMO_EXAMPLES: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("streaming-iterated", {}),
     ("interactive-command-awaited", {"command": "status"}),
 )
+#: The mission examples (one per family of mission-changing methods), run afterwards on
+#: the built-in mission with these arguments (component specs as on the command line).
+MISSION_ENV = "mission-example"
+MISSION_EXAMPLES: tuple[tuple[str, Mapping[str, Any]], ...] = (
+    ("block-nodes", {"nodes": ("node:North Substation",)}),
+    ("raise-alert", {"nodes": ("node:SCADA Gateway",), "severity": "danger"}),
+    ("tune-actions", {"applyTo": ("node:SCADA Gateway",)}),
+    ("adjust-resources", {"force": ("force:Cyber Cell",)}),
+    ("file-access", {"forces": ("force:Grid Operators",), "files": ("Feeder 7 diagram.png",)}),
+)
 #: Stream items every 250 ms keep the monitor's output readable.
 DEMO_STREAM_INTERVAL_MS = 250
 #: No example should take longer than this.
@@ -56,24 +71,22 @@ DEMO_TIMEOUT_MS = 20_000
 
 
 def find_examples_root() -> Path:
-    """``examples/environments`` of the source tree this package runs from, or of the cwd.
+    """The folder of the bundled example environments (package data of ``metis_env``).
+
+    ``metis-env list --examples``, ``check --examples`` and ``demo`` use it; pass it as the
+    ROOT of ``metis-env run`` to run one example.
 
     Raises:
-        ConfigError: neither exists (an installed wheel has no examples: pass ``--root``).
+        ConfigError: the package's examples are missing or not on the file system (a
+            zipped install: pass ``--root`` to a copy of them).
     """
-    candidates = [
-        Path(__file__).resolve().parents[3] / "examples" / "environments",
-        Path.cwd() / "examples" / "environments",
-    ]
-    for candidate in candidates:
-        if (candidate / DEMO_ENV).is_dir():
-            return candidate
+    root = resources.files("metis_env") / "examples" / "environments"
+    if isinstance(root, Path) and (root / DEMO_ENV).is_dir():
+        return root
     raise ConfigError(
         "root",
-        rule=(
-            f"cannot find the bundled examples ({DEMO_ENV}) in "
-            f"{' or '.join(str(c) for c in candidates)}; pass --root DIR"
-        ),
+        str(root),
+        f"must be a folder holding the bundled examples ({DEMO_ENV}); pass --root DIR",
     )
 
 
@@ -129,4 +142,32 @@ async def run_demo(ui: Ui, root: Path | None = None) -> DemoReport:
                 ui.emit({"type": "example", **row.__dict__})
             else:
                 ui.out.print(Text.assemble("→ ", status_text(row.status)), soft_wrap=True)
+    if (root / MISSION_ENV).is_dir():
+        for target_id, args in MISSION_EXAMPLES:
+            rows.append(await _mission_example(ui, root, target_id, args))
     return DemoReport(simulator.url, rows)
+
+
+async def _mission_example(ui: Ui, root: Path, target_id: str, args: Mapping[str, Any]) -> DemoRow:
+    """Run one mission example on the built-in mission; its changes show as they happen."""
+    if not ui.json:
+        title = f"{target_id} (mission-example, on the built-in mission)"
+        ui.out.print(Rule(Text(title, style="bold magenta")))
+    started = time.perf_counter()
+    result = await run_target(
+        root,
+        MISSION_ENV,
+        target_id,
+        args=args,
+        events=LiveEvents(ui),
+        timeout_ms=DEMO_TIMEOUT_MS,
+        session_name="metis-env demo",
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    outputs = sum(1 for o in result.outputs if o.source == "effect")
+    row = DemoRow(target_id, target_id, result.status, elapsed, outputs, result.error)
+    if ui.json:
+        ui.emit({"type": "example", **row.__dict__})
+    else:
+        ui.out.print(Text.assemble("→ ", status_text(row.status)), soft_wrap=True)
+    return row

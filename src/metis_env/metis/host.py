@@ -49,13 +49,13 @@ from metis_env.runtime import (
 
 __all__ = [
     "MISSION_METHODS",
-    "command_call",
     "BridgeHost",
     "HookFailedError",
     "Peer",
     "RunHost",
     "ScriptExitError",
     "TargetCancelledError",
+    "command_call",
     "mission_from_view",
 ]
 

@@ -41,10 +41,17 @@ class SessionClients:
     Args:
         emit: where client events go.
         close_timeout_ms: how long disconnecting each client may take at teardown.
+        on_client: also called with each client as it is created.
     """
 
-    def __init__(self, emit: Callable[[ClientEvent], None], close_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        emit: Callable[[ClientEvent], None],
+        close_timeout_ms: int,
+        on_client: Callable[[Any], None] | None = None,
+    ) -> None:
         self._emit = emit
+        self._on_client = on_client  # the caller's hook (e.g. run --record's wire tap)
         self.close_timeout_ms = close_timeout_ms
         self.scope = ClientScope(on_client=self._watch)  # clients register here
         self.errors: list[str] = []  # failures closing clients (never raised)
@@ -72,6 +79,8 @@ class SessionClients:
         if add is not None:
             for name, listener in client_event_listeners(client, self._emit):
                 add(name, listener)
+        if self._on_client is not None:
+            self._on_client(client)  # exceptions: logged by the scope, never raised
         if self._ended:
             logger.warning("A client was created after its session ended; closing it")
             self._disconnect_now(client)

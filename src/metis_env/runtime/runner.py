@@ -10,7 +10,7 @@ cancellation, which is re-raised after teardown).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,7 @@ async def run_target(
     trigger: str = "session-start",
     member: str | None = None,
     action: str | None = None,
+    on_client: Callable[[Any], None] | None = None,
 ) -> SessionResult:
     """Run ``target_id`` of ``<root>/<env_id>``: setup hooks, the script, teardown hooks.
 
@@ -161,6 +162,8 @@ async def run_target(
             ``session-teardown``, ``execution-initiation``, ``execution-success``,
             ``execution-failure``): decides ``context.type``.
         member: the username ``context.triggered_by`` names (execution triggers only).
+        on_client: called with each `WebSocketApi` the session creates (``run --record``
+            adds a wire tap to it).
         action: for execution triggers, the host action (a component spec such as
             ``action:Isolate Feeder``): ``context.effect.source_action``/``_node``/``_force``.
 
@@ -191,6 +194,7 @@ async def run_target(
             events=events,
             cancel_grace_ms=cancel_grace_ms,
             mission=model,
+            on_client=on_client,
         )
         request = EffectRequest(env_id, target_id, given, **request_extra)
         result = await session.run([request], timeout_ms=timeout_ms)

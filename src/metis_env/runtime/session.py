@@ -93,6 +93,7 @@ class Session:
             recorded as failed; ``None``: no limit.
         cancel_grace_ms: how long a cancelled task may take to stop before it is abandoned.
         close_timeout_ms: how long disconnecting each left-over client may take.
+        on_client: called with each client created in the session (``--record`` taps it).
     """
 
     def __init__(
@@ -111,6 +112,7 @@ class Session:
         teardown_timeout_ms: int | None = 30_000,
         cancel_grace_ms: int = 1_000,
         close_timeout_ms: int = 5_000,
+        on_client: Callable[[Any], None] | None = None,
     ) -> None:
         self.environments = {env.id: env for env in environments}
         self.id = uuid.uuid4().hex  # permanent id of the session
@@ -140,7 +142,7 @@ class Session:
         self.close_timeout_ms = close_timeout_ms
         self._lock = asyncio.Lock()  # one phase (start, reset, end) at a time
         self._runner = TaskRunner(grace_ms=cancel_grace_ms, on_change=self._task_changed)
-        self.clients = SessionClients(self._emit, close_timeout_ms)  # made in the session
+        self.clients = SessionClients(self._emit, close_timeout_ms, on_client)
         self._context = contextvars.copy_context()  # hooks and scripts run in copies of it
         self.clients.activate_in(self._context)
         self._runner.bind(self._context)

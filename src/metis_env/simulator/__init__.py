@@ -6,8 +6,8 @@ handlers you declare (``@sim.on("login")``; `metis_env.simulator.context`), reco
 clients send (`metis_env.simulator.recorder`), and injects faults when asked
 (`metis_env.simulator.faults`). A simulator script is a Python file defining one
 (`load_script`); a transcript of a session can be written (`TranscriptWriter`) and replayed
-(`Replay`). `serve` runs one until cancelled; ``python -m metis_env.simulator`` does so from
-a shell. ``docs/simulator.md`` is the guide.
+(`Replay`). `serve` runs one until cancelled; ``metis-env serve`` does so from a shell.
+``docs/simulator.md`` is the guide.
 
 Imports nothing of metis-env but `metis_env.api.codec`, `metis_env.api.errors` and
 `metis_env.api.secrets`.

@@ -6,7 +6,7 @@ restart on the same port) and accepts connections; its parts do the rest: a `Rec
 seed protocol) decides the answers, one `Connection` per client carries them out, and
 `FaultSettings` (``sim.faults``) says which faults are on. An optional `TranscriptWriter`
 (``transcript=``) records the traffic. `metis_env.simulator.serving.serve` runs one until
-cancelled (the ``metis-env serve`` verb and ``python -m metis_env.simulator``).
+cancelled (the ``metis-env serve`` verb).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`serve`: run one simulator until cancelled: the seed protocol, a script, or a replay.
 
-The ``metis-env serve`` verb and ``python -m metis_env.simulator`` call it.
+The ``metis-env serve`` verb calls it.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from metis_env.runtime import SessionResult
     from metis_env.simulator import Simulator
 
-__all__ = ["RunTarget", "SimulatorHandle"]
+__all__ = ["RunTarget", "ScriptServer", "SimulatorHandle"]
 
 
 class SimulatorHandle:
@@ -54,6 +54,37 @@ class SimulatorHandle:
         return f"<SimulatorHandle {self.url}>"
 
 
+class ScriptServer:
+    """Serves simulator scripts for one test (the ``metis_simulator_script`` fixture)."""
+
+    def __init__(self) -> None:
+        self._running: list[Simulator] = []
+
+    async def __call__(self, path: str | Path, *, port: int = 0) -> SimulatorHandle:
+        """Load the script at ``path`` (afresh), start its simulator on ``port`` (0: a free
+        one) and return its handle.
+
+        Raises:
+            ConfigError: the script does not load (see ``metis_env.simulator.load_script``).
+        """
+        from metis_env.simulator import load_script
+
+        simulator = load_script(path)
+        simulator.port = port
+        await simulator.start()
+        self._running.append(simulator)
+        return SimulatorHandle(simulator)
+
+    async def stop_all(self) -> None:
+        """Stop every simulator served, then check their expectations (``times=`` handlers
+        not used up, handlers that raised): an `AssertionError` fails the test."""
+        running, self._running = self._running, []
+        for simulator in running:
+            await simulator.stop()
+        for simulator in running:
+            simulator.check_assertions()
+
+
 class RunTarget:
     """``await metis_run(root, env, target, …)``: one session, as ``metis-env run`` runs it."""
 
@@ -68,6 +99,10 @@ class RunTarget:
         arg_texts: Sequence[str] = (),
         overrides: Mapping[str, Any] | None = None,
         timeout: int | None = 10000,
+        mission: Any = None,
+        trigger: str = "session-start",
+        member: str | None = None,
+        action: str | None = None,
     ) -> SessionResult:
         """Run ``target`` of ``<root>/<env>``: setup hooks, the script, teardown hooks.
 
@@ -81,10 +116,15 @@ class RunTarget:
             overrides: keys merged over the selected config's ``data`` (the CLI's
                 ``--set``), e.g. ``metis_simulator.config()`` to point it at the simulator.
             timeout: milliseconds before whatever still runs is cancelled (``None``: none).
+            mission: the mission to run on: a ``metis_env.missions.Mission`` or a file
+                (default: the built-in mission); read ``result.mission_changes`` and
+                ``result.mission`` (its state after the run) to assert on what changed.
+            trigger, member, action: as ``metis-env run --trigger/--member/--action``.
 
         Returns:
             The `SessionResult`: ``status``, ``ok``, ``tasks``, ``outputs`` (each with
-            ``prefix`` and ``message``), ``client_stats``, ``error``.
+            ``prefix`` and ``message``), ``client_stats``, ``mission_changes``,
+            ``mission``, ``error``.
 
         Raises:
             ConfigError: what ``metis-env run`` reports with exit code 2 (unknown
@@ -101,4 +141,8 @@ class RunTarget:
             arg_texts=arg_texts,
             config_overrides=overrides,
             timeout_ms=timeout,
+            mission=mission,
+            trigger=trigger,
+            member=member,
+            action=action,
         )

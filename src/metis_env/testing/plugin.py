@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from metis_env.testing.fixtures import RunTarget, SimulatorHandle
+from metis_env.testing.fixtures import RunTarget, ScriptServer, SimulatorHandle
 
-__all__ = ["metis_run", "metis_simulator"]
+__all__ = ["metis_run", "metis_simulator", "metis_simulator_script"]
 
 
 @pytest_asyncio.fixture
@@ -23,6 +23,17 @@ async def metis_simulator() -> AsyncIterator[SimulatorHandle]:
 
     async with Simulator() as simulator:
         yield SimulatorHandle(simulator)
+
+
+@pytest_asyncio.fixture
+async def metis_simulator_script() -> AsyncIterator[ScriptServer]:
+    """``sim = await metis_simulator_script("sim.py")``: your simulator script, served on a
+    free port of 127.0.0.1 until the test ends (then ``check_assertions()`` runs)."""
+    server = ScriptServer()
+    try:
+        yield server
+    finally:
+        await server.stop_all()
 
 
 @pytest.fixture
