@@ -20,7 +20,7 @@ from metis_env.metis.commands import (
     export_command,
     tls_context,
 )
-from metis_env.metis.export import (
+from metis_env.metis.exporting import (
     MARKER_FILE,
     ExportedEnvironment,
     ExportError,

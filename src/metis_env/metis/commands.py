@@ -17,7 +17,7 @@ from rich.console import Console
 
 from metis_env.api.errors import ConfigError
 from metis_env.metis.bridge import BridgeServer
-from metis_env.metis.export import export
+from metis_env.metis.exporting import export
 
 __all__ = ["bridge_command", "export_command", "tls_context"]
 

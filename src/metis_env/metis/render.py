@@ -2,7 +2,7 @@
 
 Pure: a `LoadedEnvironment` in, ``{relative path: text}`` out (`render_environment`), so the
 same environment always gives the same bytes. Writing, the marker file and the refusal to
-overwrite live in `metis_env.metis.export`.
+overwrite live in `metis_env.metis.exporting`.
 
 What each file holds (metis-behaviour §3, §4, §7):
 

@@ -12,7 +12,7 @@ builds a context over it. The pieces, in the order a session uses them:
 * `mission_state_json` → the state after a run, shaped as ``context.mission``.
 """
 
-from metis_env.missions.apply import (
+from metis_env.missions.applying import (
     apply,
     resolve_actions,
     resolve_forces,

@@ -1,7 +1,7 @@
 """The mission-changing calls as frozen commands (metis-missions §4.1).
 
 A context method builds a command and hands it to its host: the local session applies it with
-`metis_env.missions.apply`; a bridge to METIS forwards ``command.to_json()``. Construction
+`metis_env.missions.applying`; a bridge to METIS forwards ``command.to_json()``. Construction
 already does what needs no mission: it turns a single component or a list into a tuple of
 `ComponentRef`, raises `TypeError` for a component type the method does not take (METIS
 crashes with a TypeError there too, §4.2 rule 3) and checks booleans and operands (a finite
