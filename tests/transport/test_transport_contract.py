@@ -18,7 +18,7 @@ from transport_helpers import WAIT, Opener
 
 from metis_env.api.errors import (
     ConnectionClosedError,
-    ConnectionRefusedError,
+    ConnectRefusedError,
     ConnectTimeoutError,
     HandshakeError,
     TLSError,
@@ -194,12 +194,12 @@ async def test_protocol_errors_fail_with_1002(
 
 
 async def test_refused_connection(connector: Connector) -> None:
-    """Nothing listening: ConnectionRefusedError naming ECONNREFUSED and host:port."""
+    """Nothing listening: ConnectRefusedError naming ECONNREFUSED and host:port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     request = OpenRequest(url=f"ws://127.0.0.1:{port}/", open_timeout=WAIT)
-    with pytest.raises(ConnectionRefusedError) as info:
+    with pytest.raises(ConnectRefusedError) as info:
         await connector.open(request, _NoListener())
     assert "ECONNREFUSED" in str(info.value)
     assert f"127.0.0.1:{port}" in str(info.value)

@@ -133,7 +133,7 @@ def closed_error(
     if reason:
         text += f" ({reason})"
     if code == 1009:
-        return MessageTooBigError(text + detail, url=url)  # type: ignore[return-value]
+        return MessageTooBigError(text + detail, url=url)
     exc = ConnectionClosedError(text + detail, url=url, code=code, reason=reason)
     if error is not None:
         exc.__cause__ = error

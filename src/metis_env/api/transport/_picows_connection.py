@@ -21,8 +21,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from metis_env.api.closecodes import check_close
-from metis_env.api.errors import ConfigError, ConnectionClosedError
+from metis_env.api.closecodes import check_close, check_ping
+from metis_env.api.errors import ConnectionClosedError
 from metis_env.api.logs import log_event, redacted_url
 from metis_env.api.transport._picows_frames import PicowsFrames, State, failure_close
 from metis_env.api.transport.base import OpenRequest, TransportListener
@@ -146,8 +146,7 @@ class PicowsTransport(PicowsFrames):
 
     async def ping(self, data: bytes = b"") -> None:
         """Send a ping (at most 125 bytes, RFC 6455 §5.5); the pong comes to ``on_pong``."""
-        if len(data) > 125:
-            raise ConfigError("data", data, "a ping payload is at most 125 bytes (RFC 6455 §5.5)")
+        check_ping(data)
         ws = await self._ready_to_send()
         ws.send_ping(data)
 

@@ -18,7 +18,8 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from metis_env.api.errors import ConnectionClosedError, MessageTooBigError
+from metis_env.api.errors import ConnectionClosedError
+from metis_env.api.transport._failures import protocol_failure
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class PicowsFrames:
 
     def _adopt_picows_failure(self, transport: picows.WSTransport) -> None:
         """picows failed the connection itself (a parser error) and sent a close frame."""
-        self._error = _picows_failure(transport, self._max_size)
+        self._error = self._picows_failure(transport)
         self._closing()
 
     def _fail(self, code: int, reason: str, error: BaseException | None = None) -> None:
@@ -155,7 +156,7 @@ class PicowsFrames:
         if self._state is not State.OPEN:
             return
         if error is None:
-            error = _failure(code, reason, self._max_size)
+            error = protocol_failure(code, reason, url=self._request.url, max_size=self._max_size)
         self._error = error
         self._frag_text, self._frag_parts = None, []
         self._send_close(code, reason)
@@ -166,30 +167,19 @@ class PicowsFrames:
         handshake = transport.close_handshake
         if not self._close_sent and handshake is not None and handshake.sent is not None:
             # picows failed the connection itself (a parser error) and sent this close frame.
-            return _picows_failure(transport, self._max_size)
+            return self._picows_failure(transport)
         if self._close_rcvd is None and not self._aborted:
             return ConnectionClosedError(
                 "The connection was lost without a close frame (1006)", url=self._request.url
             )
         return None
 
-
-def _failure(code: int, reason: str, max_size: int | None) -> BaseException:
-    if code == 1009:
-        return MessageTooBigError(
-            f"Incoming message exceeds max_size ({max_size} bytes); closed with 1009: {reason}"
-        )
-    return ConnectionClosedError(
-        f"Failed the connection with {code}: {reason}", code=code, reason=reason
-    )
-
-
-def _picows_failure(transport: picows.WSTransport, max_size: int | None) -> BaseException:
-    handshake = transport.close_handshake
-    sent = handshake.sent if handshake is not None else None
-    if sent is None:
-        return _failure(1002, "protocol error", max_size)
-    return _failure(int(sent.code.value), sent.reason, max_size)
+    def _picows_failure(self, transport: picows.WSTransport) -> BaseException:
+        """The error for a connection picows' parser failed: the close frame it sent."""
+        handshake = transport.close_handshake
+        sent = handshake.sent if handshake is not None else None
+        code, reason = (1002, "protocol error") if sent is None else (sent.code.value, sent.reason)
+        return protocol_failure(int(code), reason, url=self._request.url, max_size=self._max_size)
 
 
 # Close codes an endpoint sends when it fails the connection (RFC 6455 §7.4.1).

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from metis_env.api.errors import (
     ConfigError,
     ConnectError,
-    ConnectionRefusedError,
+    ConnectRefusedError,
     ConnectTimeoutError,
     HandshakeError,
     TLSError,
@@ -220,7 +220,7 @@ def _map_open_errors(request: OpenRequest, picows: Any) -> Iterator[None]:
         if exc.errno == errno.ECONNREFUSED or (
             exc.errno is None and f"[Errno {errno.ECONNREFUSED}]" in str(exc)
         ):
-            raise ConnectionRefusedError(f"connect ECONNREFUSED {where}", url=url) from exc
+            raise ConnectRefusedError(f"connect ECONNREFUSED {where}", url=url) from exc
         name = errno.errorcode.get(exc.errno or 0, "ECONNECT")
         raise ConnectError(f"connect {name} {where}: {exc}", url=url, code=name) from exc
     except Exception as exc:
