@@ -1,9 +1,10 @@
 """The `websockets` transport: complete (TLS, compression, proxies) and RFC 6455 conformant.
 
 This module is the only place that imports `websockets`, and it does so lazily, when a
-connection is opened. Its exceptions are translated to `metis_env.api.errors` in
-`_map_open_errors` (opening) and `WebsocketsTransport._failure` (a connection this side
-failed), most specific first, and chained (``from exc``) so the cause stays visible.
+connection is opened. Its exceptions are translated to `metis_env.api.errors`, most specific
+first and chained (``from exc``) so the cause stays visible: when opening (proxies included)
+by `_websockets_open.map_open_errors`, and for a connection this side failed by
+`WebsocketsTransport._failure`.
 
 Two gaps of websockets' client connection are filled by a subclass (`_connection_class`):
 
@@ -19,24 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from metis_env.api.closecodes import check_close, check_ping
 from metis_env.api.errors import (
-    ConnectError,
     ConnectionClosedError,
-    ConnectRefusedError,
-    ConnectTimeoutError,
-    HandshakeError,
-    TLSError,
 )
 from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
 from metis_env.api.transport._failures import protocol_failure
+from metis_env.api.transport._websockets_open import map_open_errors
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -49,72 +44,6 @@ _OPEN: Any = None  # websockets.protocol.State.OPEN, bound when the first connec
 # Close codes we send when *we* fail the connection (RFC 6455 §7.4.1); reported as the
 # close code in preference to 1006 when the peer did not echo a close frame.
 _FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
-
-def _host_port(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    return rest.split("/", 1)[0].split("?", 1)[0]
-
-
-@contextlib.contextmanager
-def _map_open_errors(request: OpenRequest) -> Iterator[None]:
-    """Translate everything `websockets.connect` can raise into our ConnectError family."""
-    from websockets.exceptions import InvalidMessage, InvalidStatus, InvalidURI, WebSocketException
-
-    where = _host_port(request.url)
-    try:
-        yield
-    except InvalidStatus as exc:
-        status = exc.response.status_code
-        raise HandshakeError(
-            f"Unexpected server response: {status} from {where} (the server refused the "
-            "WebSocket upgrade; check the URL path, credentials and headers)",
-            url=request.url,
-            status=status,
-        ) from exc
-    except InvalidMessage as exc:
-        raise HandshakeError(
-            f"Invalid handshake response from {where}: {exc} (is it a WebSocket server?)",
-            url=request.url,
-        ) from exc
-    except InvalidURI as exc:
-        url = redacted_url(request.url)
-        raise ConnectError(f"Invalid URL {url!r}: {exc}", url=url) from exc
-    except WebSocketException as exc:
-        raise HandshakeError(
-            f"WebSocket handshake with {where} failed: {exc}", url=request.url
-        ) from exc
-    except ssl.SSLCertVerificationError as exc:
-        raise TLSError(
-            f"TLS certificate verification failed for {where}: {exc.verify_message or exc} "
-            "(use a trusted certificate, set caFile to trust a private CA, or, in development "
-            "only, rejectUnauthorized: false)",
-            url=request.url,
-            code="CERTIFICATE",
-        ) from exc
-    except ssl.SSLError as exc:
-        raise TLSError(f"TLS handshake with {where} failed: {exc}", url=request.url) from exc
-    except TimeoutError as exc:
-        ms = round((request.open_timeout or 0) * 1000)
-        raise ConnectTimeoutError(
-            f"Opening handshake has timed out after {ms} ms (ETIMEDOUT) connecting to {where}",
-            url=request.url,
-        ) from exc
-    except socket.gaierror as exc:
-        raise ConnectError(
-            f"getaddrinfo ENOTFOUND {where}: {exc.strerror} (check the host name)",
-            url=request.url,
-            code="ENOTFOUND",
-        ) from exc
-    except OSError as exc:
-        if exc.errno == errno.ECONNREFUSED or isinstance(exc, ConnectionRefusedError):
-            raise ConnectRefusedError(
-                f"connect ECONNREFUSED {where} (is the server running?)", url=request.url
-            ) from exc
-        name = errno.errorcode.get(exc.errno or 0, "ECONNECT")
-        raise ConnectError(
-            f"connect {name} {where}: {exc.strerror or exc}", url=request.url, code=name
-        ) from exc
 
 
 class WebsocketsTransport:
@@ -371,7 +300,7 @@ class WebsocketsConnector:
         }
         if request.url.startswith("wss://"):
             kwargs["ssl"] = request.ssl if request.ssl is not None else ssl.create_default_context()
-        with _map_open_errors(request):
+        with map_open_errors(request):
             conn = await connect(request.url, **kwargs)
         return WebsocketsTransport(conn, listener, request)
 
