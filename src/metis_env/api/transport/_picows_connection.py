@@ -93,6 +93,9 @@ class PicowsTransport(PicowsFrames):
 
     @state.setter
     def state(self, new: State) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):  # the common case: skip redacting the URL
+            self._state = new
+            return
         url = self._request.url
         log_event(
             logger,
