@@ -74,8 +74,11 @@ class PicowsTransport(PicowsFrames):
         # an asyncio.Event would cost every idle connection its waiter deque).
         self._paused = False
         self._drained: asyncio.Future[None] | None = None
-        # Resolved once on_close was delivered (what close() waits for).
-        self._closed: asyncio.Future[None] = self._loop.create_future()
+        # True once on_close was delivered (or never will be: open() failed); close() returns
+        # then. The close() calls waiting for it, if any (no future for a connection nobody
+        # waits on, and one hop less than shielding a shared one).
+        self._close_done = False
+        self._close_waiters: list[asyncio.Future[None]] | None = None
         # Callbacks held until open() has returned, then replayed in order; None afterwards.
         self._held: list[tuple[Callable[..., None], tuple[Any, ...]]] | None = []
         # Set when open() failed after picows built us: deliver nothing, drop the connection.
@@ -161,8 +164,15 @@ class PicowsTransport(PicowsFrames):
         check_close(code, reason)
         if self._state is State.OPEN:
             self._send_close(code, reason)
+        if self._close_done:
+            return
+        waiter = self._loop.create_future()
+        if self._close_waiters is None:
+            self._close_waiters = [waiter]
+        else:
+            self._close_waiters.append(waiter)
         try:
-            await asyncio.shield(self._closed)
+            await waiter
         except asyncio.CancelledError:
             self.abort()
             raise
@@ -284,8 +294,7 @@ class PicowsTransport(PicowsFrames):
                 exc_info=sys.exc_info()[1],
             )
         finally:
-            if not self._closed.done():
-                self._closed.set_result(None)
+            self._mark_closed()
 
     def _release(self) -> None:
         """Replay the callbacks held while open() was still running, then deliver directly."""
@@ -301,14 +310,22 @@ class PicowsTransport(PicowsFrames):
         self._muted = True
         self._held = None
         self.abort()
-        if self._state is State.CLOSED and not self._closed.done():
-            self._closed.set_result(None)
+        if self._state is State.CLOSED:
+            self._mark_closed()
+
+    def _mark_closed(self) -> None:
+        """on_close is delivered (or never will be): release every close() waiting."""
+        self._close_done = True
+        waiters, self._close_waiters = self._close_waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
 
     # -- closing -------------------------------------------------------------------------------
 
     def _send_close(self, code: int, reason: str) -> None:
         assert self._ws is not None
-        self._ws.send_close(self._CLOSE_CODE(code), reason.encode())
+        self._ws.send_close(_close_code(self._CLOSE_CODE, code), reason.encode())
         self._close_sent = True
         self._closing()
 
@@ -360,6 +377,16 @@ class PicowsTransport(PicowsFrames):
             code=code,
             reason=reason,
         )
+
+
+_CLOSE_CODES: dict[int, Any] = {}  # close code -> picows.WSCloseCode (enum calls are slow)
+
+
+def _close_code(enum: Any, code: int) -> Any:
+    member = _CLOSE_CODES.get(code)
+    if member is None:
+        member = _CLOSE_CODES[code] = enum(code)
+    return member
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
