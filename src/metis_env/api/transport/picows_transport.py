@@ -40,6 +40,7 @@ from metis_env.api.errors import (
 )
 from metis_env.api.logs import redacted_url
 from metis_env.api.transport._picows_connection import PicowsTransport, State
+from metis_env.api.transport._tls import default_context
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 #: Initial read buffer per connection (bytes); see `PicowsConnector.open`.
@@ -114,7 +115,8 @@ class PicowsConnector:
                 _, conn = await picows.ws_connect(
                     factory,
                     request.url,
-                    ssl_context=request.ssl,
+                    # picows would build a new default context per wss:// connect.
+                    ssl_context=request.ssl or _default_ssl(request.url),
                     websocket_handshake_timeout=request.open_timeout,
                     enable_auto_pong=True,
                     max_frame_size=max_frame_size,
@@ -143,6 +145,10 @@ class PicowsConnector:
         else:
             conn._held = None  # nothing held: deliver directly from now on
         return conn
+
+
+def _default_ssl(url: str) -> ssl.SSLContext | None:
+    return default_context() if url.startswith("wss:") else None
 
 
 def _headers(request: OpenRequest) -> list[tuple[str, str]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from metis_env.api.errors import (
 )
 from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
 from metis_env.api.transport._failures import protocol_failure
+from metis_env.api.transport._tls import default_context
 from metis_env.api.transport._websockets_open import map_open_errors
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
@@ -299,7 +299,7 @@ class WebsocketsConnector:
             "create_connection": _connection_class(),
         }
         if request.url.startswith("wss://"):
-            kwargs["ssl"] = request.ssl if request.ssl is not None else ssl.create_default_context()
+            kwargs["ssl"] = request.ssl if request.ssl is not None else default_context()
         with map_open_errors(request):
             conn = await connect(request.url, **kwargs)
         return WebsocketsTransport(conn, listener, request)
