@@ -135,11 +135,12 @@ async def test_abort_reports_1006(server: TestServer, open_ws: Opener) -> None:
 
 
 async def test_lost_connection_reports_1006_with_error(server: TestServer, open_ws: Opener) -> None:
-    """A TCP drop without a close frame reports 1006 and an error."""
+    """A TCP drop without a close frame reports 1006 and our error (the library's as cause)."""
     _, rec = await open_ws(server.url("/drop"))
     code, _, error = await rec.wait_closed()
     assert code == 1006
-    assert error is not None
+    assert isinstance(error, ConnectionClosedError) and error.code == 1006
+    assert str(error).startswith(f"The connection to {server.url('/drop')} was lost without")
 
 
 async def test_max_size_fails_with_1009(server: TestServer, open_ws: Opener) -> None:

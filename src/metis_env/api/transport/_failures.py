@@ -10,7 +10,7 @@ from __future__ import annotations
 from metis_env.api.errors import ConnectionClosedError, MessageTooBigError
 from metis_env.api.logs import redacted_url
 
-__all__ = ["VIOLATION_CODES", "protocol_failure"]
+__all__ = ["VIOLATION_CODES", "connection_lost", "protocol_failure"]
 
 #: Close codes an endpoint sends when the *peer* broke the protocol (RFC 6455 §7.4.1):
 #: 1002 protocol error, 1007 invalid payload data, 1009 message too big.
@@ -66,3 +66,13 @@ def protocol_failure(
     if code == 1009:
         return MessageTooBigError(text, url=where, reason=violation)
     return ConnectionClosedError(text, url=where, code=code, reason=violation)
+
+
+def connection_lost(url: str) -> ConnectionClosedError:
+    """The error for a connection that ended without a close frame (1006), not by our hand."""
+    where = redacted_url(url)
+    return ConnectionClosedError(
+        f"The connection to {where} was lost without a close frame (1006): the server or the "
+        "network dropped it",
+        url=where,
+    )

@@ -18,8 +18,7 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from metis_env.api.errors import ConnectionClosedError
-from metis_env.api.transport._failures import protocol_failure
+from metis_env.api.transport._failures import connection_lost, protocol_failure
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -169,9 +168,7 @@ class PicowsFrames:
             # picows failed the connection itself (a parser error) and sent this close frame.
             return self._picows_failure(transport)
         if self._close_rcvd is None and not self._aborted:
-            return ConnectionClosedError(
-                "The connection was lost without a close frame (1006)", url=self._request.url
-            )
+            return connection_lost(self._request.url)
         return None
 
     def _picows_failure(self, transport: picows.WSTransport) -> BaseException:

@@ -29,7 +29,7 @@ from metis_env.api.errors import (
     ConnectionClosedError,
 )
 from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
-from metis_env.api.transport._failures import protocol_failure
+from metis_env.api.transport._failures import connection_lost, protocol_failure
 from metis_env.api.transport._tls import default_context
 from metis_env.api.transport._websockets_open import map_open_errors
 from metis_env.api.transport.base import OpenRequest, TransportListener
@@ -192,7 +192,11 @@ class WebsocketsTransport:
             return failure
         # Echoing the peer's close (whatever its code) or a close we asked for is clean; a
         # drop without a close frame reports what broke it.
-        return None if proto.close_rcvd is not None or self._close_requested else cause or exc
+        if proto.close_rcvd is not None or self._close_requested:
+            return None
+        lost = connection_lost(self._request.url)
+        lost.__cause__ = cause if cause is not None else exc
+        return lost
 
     def _close_status(self) -> tuple[int, str]:
         proto = self._conn.protocol
