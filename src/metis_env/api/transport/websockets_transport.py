@@ -105,9 +105,7 @@ class WebsocketsTransport:
         try:
             await self._conn.send(data)  # str: text frame, bytes: binary frame
         except ConnectionClosed as exc:
-            raise ConnectionClosedError(
-                f"Cannot send: the connection is closed ({exc})", code=_code(exc)
-            ) from exc
+            raise self._not_open("send") from exc
 
     async def ping(self, data: bytes = b"") -> None:
         """Send a ping carrying ``data`` (at most 125 bytes); its pong goes to ``on_pong``.
@@ -148,12 +146,14 @@ class WebsocketsTransport:
             self.abort()
 
     def _not_open(self, what: str) -> ConnectionClosedError:
-        conn = self._conn
+        rcvd = self._conn.protocol.close_rcvd
+        code, reason = (int(rcvd.code), rcvd.reason) if rcvd is not None else (1006, "")
+        word = "closed" if self._conn.protocol.state.name == "CLOSED" else "closing"
         return ConnectionClosedError(
-            f"Cannot {what}: the connection is closed",
+            f"Cannot {what}: the WebSocket connection is {word} (code {code})",
             url=redacted_url(self._request.url),
-            code=conn.close_code or 1006,
-            reason=conn.close_reason or "",
+            code=code,
+            reason=reason,
         )
 
     async def _read(self) -> None:
@@ -207,11 +207,6 @@ class WebsocketsTransport:
         if rcvd is not None:
             return int(rcvd.code), rcvd.reason
         return 1006, ""
-
-
-def _code(exc: Any) -> int:
-    rcvd = getattr(exc, "rcvd", None)
-    return int(rcvd.code) if rcvd is not None else 1006
 
 
 _connection_cls: type[ClientConnection] | None = None
