@@ -4,7 +4,8 @@ It answers the opening handshake by hand (RFC 6455 §4.2.2), writes the bytes it
 and from then on reads what the client sends but answers nothing and never closes TCP itself
 (until the client drops it or `HOLD` passes): the worst peer for a client that waits for the
 closing handshake. It parses the client's frames, so a test can check the close code the
-client sent.
+client sent. With ``answer``, it is less silent: it writes those bytes in reply to the
+client's close frame, then closes TCP (a peer that answers a close with garbage, say).
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ async def _client_close_code(reader: asyncio.StreamReader) -> int | None:
 
 
 @asynccontextmanager
-async def silent_peer(payload: bytes) -> AsyncIterator[SilentPeer]:
-    """Serve on 127.0.0.1: handshake, write ``payload``, then read but never answer."""
+async def silent_peer(payload: bytes, answer: bytes | None = None) -> AsyncIterator[SilentPeer]:
+    """Serve on 127.0.0.1: handshake, write ``payload``, then read but never answer (or,
+    with ``answer``, write it once the client's close frame arrived and close TCP)."""
     peers: list[SilentPeer] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -88,6 +90,10 @@ async def silent_peer(payload: bytes) -> AsyncIterator[SilentPeer]:
                 )
                 writer.write(payload)
                 await peers[0].close_codes.put(await _client_close_code(reader))
+                if answer is not None:
+                    writer.write(answer)
+                    await writer.drain()
+                    return
                 await reader.read()  # silent to the end: wait for the client to drop TCP
         except (TimeoutError, ConnectionError):
             pass

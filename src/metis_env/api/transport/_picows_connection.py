@@ -16,6 +16,7 @@ subclass `picows_transport` builds when the first connection is opened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from metis_env.api.closecodes import check_close, check_ping
 from metis_env.api.errors import ConnectionClosedError
 from metis_env.api.logs import log_event, redacted_url
-from metis_env.api.transport._picows_frames import PicowsFrames, State, failure_close
+from metis_env.api.transport._picows_frames import PicowsFrames, State, close_code, failure_close
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -64,11 +65,12 @@ class PicowsTransport(PicowsFrames):
         self._error: BaseException | None = None
         # True after abort(): the drop was asked for, not suffered.
         self._aborted = False
-        # Retrieves that exception from picows' wait_disconnected() (see on_ws_disconnected).
+        # True once picows' disconnect exception is (being) retrieved (see on_ws_disconnected);
+        # the task doing it, when close() could not.
+        self._reaped = False
         self._reaper: asyncio.Task[None] | None = None
         # Bounds the closing handshake (close_timeout), then aborts.
         self._close_timer: asyncio.TimerHandle | None = None
-        # Cleared while picows' write buffer is above its high-water mark (backpressure).
         # Writing is paused (picows' buffer above its high-water mark): a plain bool for the
         # send hot path, plus one future that blocked senders share (created when needed;
         # an asyncio.Event would cost every idle connection its waiter deque).
@@ -96,20 +98,19 @@ class PicowsTransport(PicowsFrames):
 
     @state.setter
     def state(self, new: State) -> None:
-        if not logger.isEnabledFor(logging.DEBUG):  # the common case: skip redacting the URL
-            self._state = new
-            return
-        url = self._request.url
-        log_event(
-            logger,
-            logging.DEBUG,
-            "transport.state",
-            url,
-            "%s: %s -> %s",
-            redacted_url(url),
-            self._state.name,
-            new.name,
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # else skip redacting the URL
+            url, old = self._request.url, self._state.name
+            text = "%s: %s -> %s"
+            log_event(
+                logger,
+                logging.DEBUG,
+                "transport.state",
+                url,
+                text,
+                redacted_url(url),
+                old,
+                new.name,
+            )
         self._state = new
 
     # -- Transport --------------------------------------------------------------------------
@@ -174,8 +175,17 @@ class PicowsTransport(PicowsFrames):
         try:
             await waiter
         except asyncio.CancelledError:
+            if self._close_waiters is not None and waiter in self._close_waiters:
+                self._close_waiters.remove(waiter)  # on_ws_disconnected must not count on us
             self.abort()
+            if self._state is State.CLOSED:
+                self._reap()  # on_ws_disconnected left that to us
             raise
+        if not self._reaped and self._ws is not None:
+            # No task needed: this one retrieves it (on_ws_disconnected left it to us).
+            self._reaped = True
+            with contextlib.suppress(Exception):  # picows' copy of a failure we reported
+                await self._ws.wait_disconnected()
 
     def abort(self) -> None:
         """Drop the TCP connection now; ``on_close`` follows with 1006. Never raises."""
@@ -187,16 +197,7 @@ class PicowsTransport(PicowsFrames):
         try:
             self._ws.disconnect(graceful=False)
         except Exception:  # wrong thread, or a transport already gone: nothing left to drop
-            url = self._request.url
-            log_event(
-                logger,
-                logging.ERROR,
-                "transport.abort_failed",
-                url,
-                "%s: abort failed",
-                redacted_url(url),
-                exc_info=sys.exc_info()[1],
-            )
+            self._log_error("transport.abort_failed", "abort failed")
 
     # -- picows WSListener callbacks (plain calls on the event loop) ---------------------------
 
@@ -254,10 +255,18 @@ class PicowsTransport(PicowsFrames):
         error = self._close_error(transport)
         # picows re-raises a parser error (even one after the closing handshake) from
         # wait_disconnected(); we report ours through on_close, so retrieve picows' lest
-        # asyncio log it as never retrieved. One task per connection, at its end.
-        self._reaper = self._loop.create_task(transport.wait_disconnected())
-        self._reaper.add_done_callback(_retrieve)
+        # asyncio log it as never retrieved. A close() waiting does that in its own task
+        # (see close); else one task per connection, at its end.
+        if not self._close_waiters:
+            self._reap()
         self._emit(self._report_close, code, reason, error)
+
+    def _reap(self) -> None:
+        if self._reaped or self._ws is None:
+            return
+        self._reaped = True
+        self._reaper = self._loop.create_task(self._ws.wait_disconnected())
+        self._reaper.add_done_callback(_retrieve)
 
     def pause_writing(self) -> None:
         """picows' write buffer crossed its high-water mark: hold sends."""
@@ -283,18 +292,17 @@ class PicowsTransport(PicowsFrames):
             if not self._muted:
                 self._listener.on_close(code, reason, error)
         except Exception:  # the connection is gone: the log is the only destination left
-            url = self._request.url
-            log_event(
-                logger,
-                logging.ERROR,
-                "transport.on_close_error",
-                url,
-                "%s: on_close raised",
-                redacted_url(url),
-                exc_info=sys.exc_info()[1],
-            )
+            self._log_error("transport.on_close_error", "on_close raised")
         finally:
             self._mark_closed()
+
+    def _log_error(self, event: str, what: str) -> None:
+        """Log the exception being handled at ERROR: its only destination left."""
+        url = self._request.url
+        text = "%s: " + what
+        log_event(
+            logger, logging.ERROR, event, url, text, redacted_url(url), exc_info=sys.exc_info()[1]
+        )
 
     def _release(self) -> None:
         """Replay the callbacks held while open() was still running, then deliver directly."""
@@ -325,7 +333,7 @@ class PicowsTransport(PicowsFrames):
 
     def _send_close(self, code: int, reason: str) -> None:
         assert self._ws is not None
-        self._ws.send_close(_close_code(self._CLOSE_CODE, code), reason.encode())
+        self._ws.send_close(close_code(self._CLOSE_CODE, code), reason.encode())
         self._close_sent = True
         self._closing()
 
@@ -377,16 +385,6 @@ class PicowsTransport(PicowsFrames):
             code=code,
             reason=reason,
         )
-
-
-_CLOSE_CODES: dict[int, Any] = {}  # close code -> picows.WSCloseCode (enum calls are slow)
-
-
-def _close_code(enum: Any, code: int) -> Any:
-    member = _CLOSE_CODES.get(code)
-    if member is None:
-        member = _CLOSE_CODES[code] = enum(code)
-    return member
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:

@@ -24,7 +24,7 @@ from metis_env.api.transport.base import OpenRequest, TransportListener
 if TYPE_CHECKING:
     import picows
 
-__all__ = ["PicowsFrames", "State", "failure_close"]
+__all__ = ["PicowsFrames", "State", "close_code", "failure_close"]
 
 
 class State(enum.IntEnum):
@@ -133,7 +133,7 @@ class PicowsFrames:
             # §5.5.1: answer with a close frame, echoing the peer's payload.
             assert self._ws is not None
             if payload:
-                self._ws.send_close(self._CLOSE_CODE(code), payload[2:])
+                self._ws.send_close(close_code(self._CLOSE_CODE, code), payload[2:])
             else:
                 self._ws.send(self._CLOSE, b"")
             self._close_sent = True
@@ -192,3 +192,14 @@ def failure_close(transport: picows.WSTransport) -> tuple[int, str]:
     if sent is not None and int(sent.code.value) in _FAILURE_CODES:
         return int(sent.code.value), sent.reason
     return 1006, ""
+
+
+_CLOSE_CODES: dict[int, Any] = {}  # close code -> picows.WSCloseCode (enum calls are slow)
+
+
+def close_code(enum: Any, code: int) -> Any:
+    """picows' ``WSCloseCode`` member for ``code``, looked up once per code."""
+    member = _CLOSE_CODES.get(code)
+    if member is None:
+        member = _CLOSE_CODES[code] = enum(code)
+    return member
