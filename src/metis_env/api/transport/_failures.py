@@ -10,11 +10,12 @@ from __future__ import annotations
 from metis_env.api.errors import ConnectionClosedError, MessageTooBigError
 from metis_env.api.logs import redacted_url
 
-__all__ = ["VIOLATION_CODES", "connection_lost", "protocol_failure"]
+__all__ = ["FAILURE_CODES", "connection_lost", "protocol_failure"]
 
-#: Close codes an endpoint sends when the *peer* broke the protocol (RFC 6455 §7.4.1):
-#: 1002 protocol error, 1007 invalid payload data, 1009 message too big.
-VIOLATION_CODES = frozenset({1002, 1007, 1009})
+#: Close codes an endpoint sends when it fails the connection (RFC 6455 §7.4.1). When the
+#: peer did not echo the close frame, a transport reports the code it sent rather than 1006,
+#: so a bad frame gets the same code (and the same reconnect verdict) on every transport.
+FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
 
 # code -> (what happened, the code's name in RFC 6455 §7.4.1, what to do)
 _WORDS = {

@@ -18,7 +18,7 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from metis_env.api.transport._failures import connection_lost, protocol_failure
+from metis_env.api.transport._failures import FAILURE_CODES, connection_lost, protocol_failure
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -179,17 +179,13 @@ class PicowsFrames:
         return protocol_failure(int(code), reason, url=self._request.url, max_size=self._max_size)
 
 
-# Close codes an endpoint sends when it fails the connection (RFC 6455 §7.4.1).
-_FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
-
 def failure_close(transport: picows.WSTransport) -> tuple[int, str]:
     """The code to report when no close frame came back: the one the connection was failed
     with (by us or by picows' parser) in preference to 1006, as the websockets transport
     does, so a bad frame closes with the same code and the same reconnect verdict on both."""
     handshake = transport.close_handshake
     sent = handshake.sent if handshake is not None else None
-    if sent is not None and int(sent.code.value) in _FAILURE_CODES:
+    if sent is not None and int(sent.code.value) in FAILURE_CODES:
         return int(sent.code.value), sent.reason
     return 1006, ""
 

@@ -29,7 +29,7 @@ from metis_env.api.errors import (
     ConnectionClosedError,
 )
 from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
-from metis_env.api.transport._failures import connection_lost, protocol_failure
+from metis_env.api.transport._failures import FAILURE_CODES, connection_lost, protocol_failure
 from metis_env.api.transport._tls import default_context
 from metis_env.api.transport._websockets_open import map_open_errors
 from metis_env.api.transport.base import OpenRequest, TransportListener
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["WebsocketsConnector", "WebsocketsTransport"]
 
 _OPEN: Any = None  # websockets.protocol.State.OPEN, bound when the first connection opens
-
-# Close codes we send when *we* fail the connection (RFC 6455 §7.4.1); reported as the
-# close code in preference to 1006 when the peer did not echo a close frame.
-_FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
 
 
 class WebsocketsTransport:
@@ -202,7 +198,7 @@ class WebsocketsTransport:
         proto = self._conn.protocol
         sent, rcvd = proto.close_sent, proto.close_rcvd
         # We failed the connection (protocol error, message too big): report our code.
-        if sent is not None and sent.code in _FAILURE_CODES and not proto.close_rcvd_then_sent:
+        if sent is not None and sent.code in FAILURE_CODES and not proto.close_rcvd_then_sent:
             return int(sent.code), sent.reason
         if rcvd is not None:
             return int(rcvd.code), rcvd.reason
