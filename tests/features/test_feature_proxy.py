@@ -93,8 +93,9 @@ async def test_a_proxy_that_is_down_is_named_in_the_error(
 
 
 @contextlib.asynccontextmanager
-async def _refusing_proxy(answer: bytes, *, socks: bool = False) -> AsyncIterator[int]:
-    """A proxy that accepts TCP, then refuses the tunnel with ``answer``."""
+async def _refusing_proxy(answer: bytes | None, *, socks: bool = False) -> AsyncIterator[int]:
+    """A proxy that accepts TCP, then refuses the tunnel with ``answer`` (None: says nothing
+    until the client hangs up)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(Exception):
@@ -105,8 +106,11 @@ async def _refusing_proxy(answer: bytes, *, socks: bool = False) -> AsyncIterato
                 await reader.readexactly(10)  # VER CMD RSV ATYP=1 ADDR(4) PORT(2)
             else:
                 await reader.readuntil(b"\r\n\r\n")
-            writer.write(answer)
-            await writer.drain()
+            if answer is None:
+                await reader.read()  # silent until the client gives up
+            else:
+                writer.write(answer)
+                await writer.drain()
         writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -142,3 +146,19 @@ async def test_a_socks_proxy_that_cannot_reach_the_server_is_named() -> None:
     text = str(info.value)
     prefix = f"The proxy socks5://127.0.0.1:{port} could not open a tunnel to 127.0.0.1:1: "
     assert text.startswith(prefix), text
+
+
+async def test_a_proxy_that_never_answers_times_out_naming_it() -> None:
+    """CONNECT never answered: the connect timeout (a TimeoutError) says it went through the
+    proxy, so nobody goes looking at the server."""
+    async with _refusing_proxy(None) as port:
+        ws = client(
+            1, proxy=f"http://u:pw@127.0.0.1:{port}", auto_reconnect=False, connect_timeout=1000
+        )
+        with pytest.raises(TimeoutError) as info:
+            await asyncio.wait_for(ws.connect(), LIMIT)
+    assert isinstance(info.value, ConnectError)
+    assert str(info.value) == (
+        "Opening handshake has timed out after 1000 ms (ETIMEDOUT) connecting to 127.0.0.1:1 "
+        f"through the proxy http://u:***@127.0.0.1:{port}"
+    )
