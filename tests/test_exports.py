@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import importlib
 
 import pytest
@@ -16,6 +17,13 @@ def test_every_exported_name_is_importable(module: object) -> None:
     names = module.__all__  # type: ignore[attr-defined]
     assert len(names) == len(set(names))
     assert [n for n in names if not hasattr(module, n)] == []
+
+
+@pytest.mark.parametrize("module", [metis_env, metis_env.api])
+def test_no_exported_name_shadows_a_builtin(module: object) -> None:
+    """`from metis_env.api import *` never hides a builtin (ConnectionRefusedError was one)."""
+    names = module.__all__  # type: ignore[attr-defined]
+    assert [n for n in names if hasattr(builtins, n)] == []
 
 
 def test_api_reexports_the_public_modules_in_full() -> None:

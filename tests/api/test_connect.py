@@ -12,7 +12,7 @@ from metis_env.api import (
     CLOSED,
     OPEN,
     ConnectAbortedError,
-    ConnectionRefusedError,
+    ConnectRefusedError,
     ConnectTimeoutError,
     HandshakeError,
     WebSocketApi,
@@ -92,7 +92,7 @@ async def test_refused_connection_reports_econnrefused_and_fires_error_close_cha
     """Refused: error, close(1006), connection-change(false); the handle fails; no loop."""
     ws = client(free_port(), reconnect_delay=250)
     seen = record(ws)
-    with pytest.raises(ConnectionRefusedError) as info:
+    with pytest.raises(ConnectRefusedError) as info:
         await ws.connect()
     assert "ECONNREFUSED" in str(info.value)
     assert seen == [
@@ -137,7 +137,7 @@ async def test_failed_manual_connect_after_a_success_starts_no_background_loop()
         await ws.connect()
         await ws.disconnect()
     seen = record(ws)
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(ConnectRefusedError):
         await ws.connect()
     assert "reconnecting" not in seen
     assert ws.reconnect_attempt_count == 0

@@ -11,7 +11,7 @@ from websockets.asyncio.server import ServerConnection
 
 from metis_env.api import WebSocketApi
 from metis_env.api.backoff import reconnect_delay, retry_verdict
-from metis_env.api.errors import ConnectionRefusedError, HandshakeError
+from metis_env.api.errors import ConnectRefusedError, HandshakeError
 
 pytestmark = pytest.mark.usefixtures("transport_name")
 
@@ -39,7 +39,7 @@ def test_retry_verdict_stops_on_fatal_codes_and_statuses_only() -> None:
     assert retry_verdict(close_code=1012, error=None) is None
     assert retry_verdict(close_code=None, error=HandshakeError("x", status=401)) is not None
     assert retry_verdict(close_code=None, error=HandshakeError("x", status=503)) is None
-    assert retry_verdict(close_code=None, error=ConnectionRefusedError("x")) is None
+    assert retry_verdict(close_code=None, error=ConnectRefusedError("x")) is None
 
 
 def client(port: int, **kw: Any) -> WebSocketApi:

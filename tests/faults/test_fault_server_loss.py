@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from fault_helpers import COUNTS, LIMIT, EventLog, client, free_port
 
-from metis_env.api import ConnectionRefusedError, HandshakeError, WebSocketApi
+from metis_env.api import ConnectRefusedError, HandshakeError, WebSocketApi
 from metis_env.simulator import Simulator
 
 pytestmark = pytest.mark.usefixtures("transport_name")
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("transport_name")
 OPENED = [("open",), ("connection-change", True)]
 #: A failed (re)connect attempt, as the client reports it.
 CLOSED = [("close", 1006), ("connection-change", False)]
-FAILED_REFUSED = [("error", "ConnectionRefusedError"), *CLOSED]
+FAILED_REFUSED = [("error", "ConnectRefusedError"), *CLOSED]
 FAILED_HTTP = [("error", "HandshakeError"), *CLOSED]
 
 
@@ -81,7 +81,7 @@ async def test_connect_to_a_closed_port_fails_clearly_and_starts_no_loop() -> No
     """ECONNREFUSED reaches the awaited handle and the error event; no background attempts."""
     ws = client(free_port())
     log = EventLog(ws)
-    with pytest.raises(ConnectionRefusedError, match="ECONNREFUSED"):
+    with pytest.raises(ConnectRefusedError, match="ECONNREFUSED"):
         await asyncio.wait_for(ws.connect(), LIMIT)
     await asyncio.sleep(0.3)  # longer than the reconnect delay: nothing may follow
     assert log.entries == FAILED_REFUSED

@@ -12,6 +12,7 @@ Behaviour is chosen by path (as websockets' own test server does):
 * ``/send?size=&fragments=``  send one binary message of ``size`` bytes in that many fragments
 * ``/invalid-utf8``         write a text frame holding invalid UTF-8 straight to the socket
 * ``/ping``                 ping the client and report "pong:<data>" once its pong arrives
+* ``/pong?data=``           send an unsolicited pong with that data, then echo
 * ``/headers``              send a JSON object: request headers and chosen sub-protocol
 * ``/drop``                 drop the TCP connection without a close frame
 * ``/raw?hex=``             write these bytes (hex) straight to the socket, then wait
@@ -82,9 +83,14 @@ def _select_subprotocol(connection: ServerConnection, offered: list[str]) -> str
 
 
 def frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
-    """An unmasked server frame, for payloads under 126 bytes."""
-    assert len(payload) < 126
-    return bytes([(0x80 if fin else 0) | opcode, len(payload)]) + payload
+    """An unmasked server frame (RFC 6455 §5.2), of any length."""
+    first = (0x80 if fin else 0) | opcode
+    size = len(payload)
+    if size < 126:
+        return bytes([first, size]) + payload
+    if size < 1 << 16:
+        return bytes([first, 126]) + size.to_bytes(2, "big") + payload
+    return bytes([first, 127]) + size.to_bytes(8, "big") + payload
 
 
 @asynccontextmanager
@@ -172,6 +178,10 @@ async def _behave(ws: ServerConnection, path: str, query: dict[str, str]) -> Non
         pong = await ws.ping(b"are you there")
         await asyncio.wait_for(pong, HOLD)
         await ws.send("pong:are you there")
+    elif path == "/pong":
+        await ws.pong(query.get("data", "").encode())
+        async for message in ws:
+            await ws.send(message)
     elif path == "/headers":
         assert ws.request is not None
         headers: Headers = ws.request.headers

@@ -18,7 +18,7 @@ from transport_helpers import WAIT, Opener
 
 from metis_env.api.errors import (
     ConnectionClosedError,
-    ConnectionRefusedError,
+    ConnectRefusedError,
     ConnectTimeoutError,
     HandshakeError,
     TLSError,
@@ -135,11 +135,12 @@ async def test_abort_reports_1006(server: TestServer, open_ws: Opener) -> None:
 
 
 async def test_lost_connection_reports_1006_with_error(server: TestServer, open_ws: Opener) -> None:
-    """A TCP drop without a close frame reports 1006 and an error."""
+    """A TCP drop without a close frame reports 1006 and our error (the library's as cause)."""
     _, rec = await open_ws(server.url("/drop"))
     code, _, error = await rec.wait_closed()
     assert code == 1006
-    assert error is not None
+    assert isinstance(error, ConnectionClosedError) and error.code == 1006
+    assert str(error).startswith(f"The connection to {server.url('/drop')} was lost without")
 
 
 async def test_max_size_fails_with_1009(server: TestServer, open_ws: Opener) -> None:
@@ -194,12 +195,12 @@ async def test_protocol_errors_fail_with_1002(
 
 
 async def test_refused_connection(connector: Connector) -> None:
-    """Nothing listening: ConnectionRefusedError naming ECONNREFUSED and host:port."""
+    """Nothing listening: ConnectRefusedError naming ECONNREFUSED and host:port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     request = OpenRequest(url=f"ws://127.0.0.1:{port}/", open_timeout=WAIT)
-    with pytest.raises(ConnectionRefusedError) as info:
+    with pytest.raises(ConnectRefusedError) as info:
         await connector.open(request, _NoListener())
     assert "ECONNREFUSED" in str(info.value)
     assert f"127.0.0.1:{port}" in str(info.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from metis_env.api.errors import ConfigError
 
-__all__ = ["check_close", "is_sendable_close_code"]
+__all__ = ["check_close", "check_ping", "is_sendable_close_code"]
 
 
 def is_sendable_close_code(code: int) -> bool:
@@ -23,3 +23,9 @@ def check_close(code: int, reason: str) -> None:
         raise ConfigError("reason", reason, "must be a string")
     if len(reason.encode("utf-8")) > 123:
         raise ConfigError("reason", reason, "must be at most 123 bytes in UTF-8 (RFC 6455 §5.5)")
+
+
+def check_ping(data: bytes) -> None:
+    """Reject a ping payload over 125 bytes (a control frame's limit, RFC 6455 §5.5)."""
+    if len(data) > 125:
+        raise ConfigError("data", data, "a ping payload is at most 125 bytes (RFC 6455 §5.5)")

@@ -1,15 +1,18 @@
 """Every exception metis-env raises, in one place.
 
-The hierarchy::
+The hierarchy (a builtin in brackets is a second base class, so ``except`` clauses written
+for the standard library catch ours too)::
 
     MetisEnvError                       root: `except MetisEnvError` catches all of ours
-    ├── ConfigError (+ ValueError)      bad input: a config key, an argument, a close code
+    ├── ConfigError [ValueError]        bad input: a config key, an argument, a close code
     │   └── InvalidConfigurationError   `from_config` rejected a config (one or more issues)
-    ├── EncodeError (+ TypeError)       a message could not be serialised to JSON
+    ├── EncodeError [TypeError]         a message could not be serialised to JSON
     └── WebSocketError                  something about a connection
         ├── ConnectError                an attempt to open a connection failed
-        │   ├── ConnectionRefusedError  nothing listens there (message carries ECONNREFUSED)
+        │   ├── ConnectRefusedError     nothing listens there (ECONNREFUSED)
+        │   │     [ConnectionRefusedError, so also OSError]
         │   ├── ConnectTimeoutError     the handshake did not finish in time (ETIMEDOUT)
+        │   │     [TimeoutError, so also OSError]
         │   ├── TLSError                TLS failed, e.g. certificate verification
         │   ├── HandshakeError          the server answered, but not with 101 (status kept)
         │   └── ConnectAbortedError     superseded, or closed before it opened
@@ -17,9 +20,15 @@ The hierarchy::
         ├── SendQueueFullError          the send queue is at maxQueueSize
         ├── SendQueueClearedError       a queued send was dropped by disconnect()/clear_queue()
         ├── ConnectionClosedError       the peer or the network broke an open connection
+        │   └── MessageTooBigError      an incoming message exceeded maxMessageSize (1009)
         ├── ClosedError                 you closed it: the operation needs an open client
-        ├── MessageTooBigError          a message exceeded maxMessageSize
         └── RequestTimeoutError         a request/wait got no matching reply in time
+              [TimeoutError]
+
+No public name shadows a builtin: the refused connection is `ConnectRefusedError` (it *is*
+a builtin `ConnectionRefusedError`, with ``errno`` set to ``ECONNREFUSED``), the connect
+timeout a `TimeoutError` with ``errno`` ``ETIMEDOUT``. Every class pickles (its data
+survives a round trip), so errors can cross process boundaries.
 
 Messages that target scripts match on are kept verbatim from the METIS seed
 (`WebSocket is not connected`, `WebSocket send queue is full.`, `Send queue cleared.`,
@@ -29,6 +38,8 @@ build their text in ``__str__``.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +50,9 @@ __all__ = [
     "ConfigIssue",
     "ConnectAbortedError",
     "ConnectError",
+    "ConnectRefusedError",
     "ConnectTimeoutError",
     "ConnectionClosedError",
-    "ConnectionRefusedError",
     "EncodeError",
     "HandshakeError",
     "InvalidConfigurationError",
@@ -60,7 +71,18 @@ __all__ = [
 #: Errors).
 CONFIG_ERROR_PREFIX = "Invalid WebSocket API configuration: "
 
-_MISSING = object()
+
+class _Missing:
+    """The "no value given" marker; pickles as the one module-level instance."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __reduce__(self) -> str:
+        return "_MISSING"
+
+
+_MISSING: Any = _Missing()
 
 
 def redact_value(key: str | None, value: Any) -> str:
@@ -128,6 +150,9 @@ class InvalidConfigurationError(ConfigError):
         self.issues = tuple(issues)
         self.prefix = prefix
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.issues, self.prefix), self.__dict__
+
     def __str__(self) -> str:
         lines = [str(issue) for issue in self.issues]
         if len(lines) == 1:
@@ -166,16 +191,33 @@ class ConnectError(WebSocketError):
             self.code = code
 
 
-class ConnectionRefusedError(ConnectError):
-    """Raised when nothing accepts the TCP connection (the message contains ``ECONNREFUSED``)."""
+class ConnectRefusedError(ConnectError, ConnectionRefusedError):
+    """Raised when nothing accepts the TCP connection (the message contains ``ECONNREFUSED``).
+
+    Also a builtin `ConnectionRefusedError` (so an `OSError`), with ``errno`` ``ECONNREFUSED``.
+    """
 
     code = "ECONNREFUSED"
 
+    def __init__(self, message: str, *, url: str | None = None, code: str | None = None) -> None:
+        super().__init__(message, url=url, code=code)
+        # OSError parses (errno, strerror) from args only when __init__ is not overridden.
+        self.errno = errno.ECONNREFUSED
+        self.strerror = os.strerror(errno.ECONNREFUSED)
 
-class ConnectTimeoutError(ConnectError):
-    """Raised when the opening handshake does not finish within connectTimeout (``ETIMEDOUT``)."""
+
+class ConnectTimeoutError(ConnectError, TimeoutError):
+    """Raised when the opening handshake does not finish within connectTimeout (``ETIMEDOUT``).
+
+    Also a builtin `TimeoutError` (so an `OSError`), with ``errno`` ``ETIMEDOUT``.
+    """
 
     code = "ETIMEDOUT"
+
+    def __init__(self, message: str, *, url: str | None = None, code: str | None = None) -> None:
+        super().__init__(message, url=url, code=code)
+        self.errno = errno.ETIMEDOUT
+        self.strerror = os.strerror(errno.ETIMEDOUT)
 
 
 class TLSError(ConnectError):
@@ -241,7 +283,8 @@ class ClosedError(WebSocketError):
 
 
 class MessageTooBigError(ConnectionClosedError):
-    """Raised when a message exceeds maxMessageSize (incoming: the peer is closed with 1009)."""
+    """Raised when an incoming message exceeded maxMessageSize: the connection was closed
+    with 1009, so ``code`` is 1009 and ``except ConnectionClosedError`` catches it."""
 
     def __init__(
         self, message: str, *, url: str | None = None, code: int = 1009, reason: str = ""

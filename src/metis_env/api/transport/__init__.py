@@ -19,26 +19,42 @@ __all__ = ["Connector", "OpenRequest", "Transport", "TransportListener", "get_co
 AUTO_PREFERENCE: str | None = None
 
 
+# Whether picows and our picows transport are importable: found once (an install does not
+# change while the process runs), not on every connect.
+_fast: bool | None = None
+# Connectors hold no state: one of each serves every connection.
+_connectors: dict[str, Connector] = {}
+
+
 def _picows_available() -> bool:
-    return importlib.util.find_spec("picows") is not None
+    global _fast
+    if _fast is None:
+        _fast = (
+            importlib.util.find_spec("picows") is not None
+            and importlib.util.find_spec("metis_env.api.transport.picows_transport") is not None
+        )
+    return _fast
 
 
 def get_connector(name: str, *, compression: bool = False, proxy: bool = False) -> Connector:
     """Return a connector for transport ``name`` (``auto``, ``websockets`` or ``picows``)."""
-    if name == "auto" and AUTO_PREFERENCE is not None:
-        name = AUTO_PREFERENCE
     if name == "auto":
-        fast = (
-            _picows_available()
-            and importlib.util.find_spec("metis_env.api.transport.picows_transport") is not None
+        name = AUTO_PREFERENCE or (
+            "picows" if _picows_available() and not compression and not proxy else "websockets"
         )
-        name = "picows" if fast and not compression and not proxy else "websockets"
+    connector = _connectors.get(name)
+    if connector is None:
+        connector = _connectors[name] = _new_connector(name)
+    return connector
+
+
+def _new_connector(name: str) -> Connector:
     if name == "websockets":
         from metis_env.api.transport.websockets_transport import WebsocketsConnector
 
         return WebsocketsConnector()
     if name == "picows":
-        if not _picows_available():
+        if importlib.util.find_spec("picows") is None:
             raise ConfigError(
                 "transport",
                 "picows",
@@ -48,7 +64,7 @@ def get_connector(name: str, *, compression: bool = False, proxy: bool = False) 
             from metis_env.api.transport.picows_transport import (  # type: ignore[import-not-found,unused-ignore]
                 PicowsConnector,
             )
-        except ImportError:  # not merged yet / broken install: fall back loudly
+        except ImportError:  # a broken install: fail loudly
             raise ConfigError("transport", "picows", "is not available in this build") from None
         connector: Connector = PicowsConnector()
         return connector

@@ -16,15 +16,16 @@ subclass `picows_transport` builds when the first connection is opened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from metis_env.api.closecodes import check_close
-from metis_env.api.errors import ConfigError, ConnectionClosedError
+from metis_env.api.closecodes import check_close, check_ping
+from metis_env.api.errors import ConnectionClosedError
 from metis_env.api.logs import log_event, redacted_url
-from metis_env.api.transport._picows_frames import PicowsFrames, State, failure_close
+from metis_env.api.transport._picows_frames import PicowsFrames, State, close_code, failure_close
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
@@ -64,18 +65,22 @@ class PicowsTransport(PicowsFrames):
         self._error: BaseException | None = None
         # True after abort(): the drop was asked for, not suffered.
         self._aborted = False
-        # Retrieves that exception from picows' wait_disconnected() (see on_ws_disconnected).
+        # True once picows' disconnect exception is (being) retrieved (see on_ws_disconnected);
+        # the task doing it, when close() could not.
+        self._reaped = False
         self._reaper: asyncio.Task[None] | None = None
         # Bounds the closing handshake (close_timeout), then aborts.
         self._close_timer: asyncio.TimerHandle | None = None
-        # Cleared while picows' write buffer is above its high-water mark (backpressure).
         # Writing is paused (picows' buffer above its high-water mark): a plain bool for the
         # send hot path, plus one future that blocked senders share (created when needed;
         # an asyncio.Event would cost every idle connection its waiter deque).
         self._paused = False
         self._drained: asyncio.Future[None] | None = None
-        # Resolved once on_close was delivered (what close() waits for).
-        self._closed: asyncio.Future[None] = self._loop.create_future()
+        # True once on_close was delivered (or never will be: open() failed); close() returns
+        # then. The close() calls waiting for it, if any (no future for a connection nobody
+        # waits on, and one hop less than shielding a shared one).
+        self._close_done = False
+        self._close_waiters: list[asyncio.Future[None]] | None = None
         # Callbacks held until open() has returned, then replayed in order; None afterwards.
         self._held: list[tuple[Callable[..., None], tuple[Any, ...]]] | None = []
         # Set when open() failed after picows built us: deliver nothing, drop the connection.
@@ -93,17 +98,19 @@ class PicowsTransport(PicowsFrames):
 
     @state.setter
     def state(self, new: State) -> None:
-        url = self._request.url
-        log_event(
-            logger,
-            logging.DEBUG,
-            "transport.state",
-            url,
-            "%s: %s -> %s",
-            redacted_url(url),
-            self._state.name,
-            new.name,
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # else skip redacting the URL
+            url, old = self._request.url, self._state.name
+            text = "%s: %s -> %s"
+            log_event(
+                logger,
+                logging.DEBUG,
+                "transport.state",
+                url,
+                text,
+                redacted_url(url),
+                old,
+                new.name,
+            )
         self._state = new
 
     # -- Transport --------------------------------------------------------------------------
@@ -146,8 +153,7 @@ class PicowsTransport(PicowsFrames):
 
     async def ping(self, data: bytes = b"") -> None:
         """Send a ping (at most 125 bytes, RFC 6455 §5.5); the pong comes to ``on_pong``."""
-        if len(data) > 125:
-            raise ConfigError("data", data, "a ping payload is at most 125 bytes (RFC 6455 §5.5)")
+        check_ping(data)
         ws = await self._ready_to_send()
         ws.send_ping(data)
 
@@ -159,11 +165,27 @@ class PicowsTransport(PicowsFrames):
         check_close(code, reason)
         if self._state is State.OPEN:
             self._send_close(code, reason)
+        if self._close_done:
+            return
+        waiter = self._loop.create_future()
+        if self._close_waiters is None:
+            self._close_waiters = [waiter]
+        else:
+            self._close_waiters.append(waiter)
         try:
-            await asyncio.shield(self._closed)
+            await waiter
         except asyncio.CancelledError:
+            if self._close_waiters is not None and waiter in self._close_waiters:
+                self._close_waiters.remove(waiter)  # on_ws_disconnected must not count on us
             self.abort()
+            if self._state is State.CLOSED:
+                self._reap()  # on_ws_disconnected left that to us
             raise
+        if not self._reaped and self._ws is not None:
+            # No task needed: this one retrieves it (on_ws_disconnected left it to us).
+            self._reaped = True
+            with contextlib.suppress(Exception):  # picows' copy of a failure we reported
+                await self._ws.wait_disconnected()
 
     def abort(self) -> None:
         """Drop the TCP connection now; ``on_close`` follows with 1006. Never raises."""
@@ -175,16 +197,7 @@ class PicowsTransport(PicowsFrames):
         try:
             self._ws.disconnect(graceful=False)
         except Exception:  # wrong thread, or a transport already gone: nothing left to drop
-            url = self._request.url
-            log_event(
-                logger,
-                logging.ERROR,
-                "transport.abort_failed",
-                url,
-                "%s: abort failed",
-                redacted_url(url),
-                exc_info=sys.exc_info()[1],
-            )
+            self._log_error("transport.abort_failed", "abort failed")
 
     # -- picows WSListener callbacks (plain calls on the event loop) ---------------------------
 
@@ -242,10 +255,18 @@ class PicowsTransport(PicowsFrames):
         error = self._close_error(transport)
         # picows re-raises a parser error (even one after the closing handshake) from
         # wait_disconnected(); we report ours through on_close, so retrieve picows' lest
-        # asyncio log it as never retrieved. One task per connection, at its end.
-        self._reaper = self._loop.create_task(transport.wait_disconnected())
-        self._reaper.add_done_callback(_retrieve)
+        # asyncio log it as never retrieved. A close() waiting does that in its own task
+        # (see close); else one task per connection, at its end.
+        if not self._close_waiters:
+            self._reap()
         self._emit(self._report_close, code, reason, error)
+
+    def _reap(self) -> None:
+        if self._reaped or self._ws is None:
+            return
+        self._reaped = True
+        self._reaper = self._loop.create_task(self._ws.wait_disconnected())
+        self._reaper.add_done_callback(_retrieve)
 
     def pause_writing(self) -> None:
         """picows' write buffer crossed its high-water mark: hold sends."""
@@ -271,19 +292,17 @@ class PicowsTransport(PicowsFrames):
             if not self._muted:
                 self._listener.on_close(code, reason, error)
         except Exception:  # the connection is gone: the log is the only destination left
-            url = self._request.url
-            log_event(
-                logger,
-                logging.ERROR,
-                "transport.on_close_error",
-                url,
-                "%s: on_close raised",
-                redacted_url(url),
-                exc_info=sys.exc_info()[1],
-            )
+            self._log_error("transport.on_close_error", "on_close raised")
         finally:
-            if not self._closed.done():
-                self._closed.set_result(None)
+            self._mark_closed()
+
+    def _log_error(self, event: str, what: str) -> None:
+        """Log the exception being handled at ERROR: its only destination left."""
+        url = self._request.url
+        text = "%s: " + what
+        log_event(
+            logger, logging.ERROR, event, url, text, redacted_url(url), exc_info=sys.exc_info()[1]
+        )
 
     def _release(self) -> None:
         """Replay the callbacks held while open() was still running, then deliver directly."""
@@ -299,14 +318,22 @@ class PicowsTransport(PicowsFrames):
         self._muted = True
         self._held = None
         self.abort()
-        if self._state is State.CLOSED and not self._closed.done():
-            self._closed.set_result(None)
+        if self._state is State.CLOSED:
+            self._mark_closed()
+
+    def _mark_closed(self) -> None:
+        """on_close is delivered (or never will be): release every close() waiting."""
+        self._close_done = True
+        waiters, self._close_waiters = self._close_waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
 
     # -- closing -------------------------------------------------------------------------------
 
     def _send_close(self, code: int, reason: str) -> None:
         assert self._ws is not None
-        self._ws.send_close(self._CLOSE_CODE(code), reason.encode())
+        self._ws.send_close(close_code(self._CLOSE_CODE, code), reason.encode())
         self._close_sent = True
         self._closing()
 

@@ -18,13 +18,13 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from metis_env.api.errors import ConnectionClosedError, MessageTooBigError
+from metis_env.api.transport._failures import FAILURE_CODES, connection_lost, protocol_failure
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 if TYPE_CHECKING:
     import picows
 
-__all__ = ["PicowsFrames", "State", "failure_close"]
+__all__ = ["PicowsFrames", "State", "close_code", "failure_close"]
 
 
 class State(enum.IntEnum):
@@ -133,7 +133,7 @@ class PicowsFrames:
             # §5.5.1: answer with a close frame, echoing the peer's payload.
             assert self._ws is not None
             if payload:
-                self._ws.send_close(self._CLOSE_CODE(code), payload[2:])
+                self._ws.send_close(close_code(self._CLOSE_CODE, code), payload[2:])
             else:
                 self._ws.send(self._CLOSE, b"")
             self._close_sent = True
@@ -147,7 +147,7 @@ class PicowsFrames:
 
     def _adopt_picows_failure(self, transport: picows.WSTransport) -> None:
         """picows failed the connection itself (a parser error) and sent a close frame."""
-        self._error = _picows_failure(transport, self._max_size)
+        self._error = self._picows_failure(transport)
         self._closing()
 
     def _fail(self, code: int, reason: str, error: BaseException | None = None) -> None:
@@ -155,7 +155,7 @@ class PicowsFrames:
         if self._state is not State.OPEN:
             return
         if error is None:
-            error = _failure(code, reason, self._max_size)
+            error = protocol_failure(code, reason, url=self._request.url, max_size=self._max_size)
         self._error = error
         self._frag_text, self._frag_parts = None, []
         self._send_close(code, reason)
@@ -166,34 +166,17 @@ class PicowsFrames:
         handshake = transport.close_handshake
         if not self._close_sent and handshake is not None and handshake.sent is not None:
             # picows failed the connection itself (a parser error) and sent this close frame.
-            return _picows_failure(transport, self._max_size)
+            return self._picows_failure(transport)
         if self._close_rcvd is None and not self._aborted:
-            return ConnectionClosedError(
-                "The connection was lost without a close frame (1006)", url=self._request.url
-            )
+            return connection_lost(self._request.url)
         return None
 
-
-def _failure(code: int, reason: str, max_size: int | None) -> BaseException:
-    if code == 1009:
-        return MessageTooBigError(
-            f"Incoming message exceeds max_size ({max_size} bytes); closed with 1009: {reason}"
-        )
-    return ConnectionClosedError(
-        f"Failed the connection with {code}: {reason}", code=code, reason=reason
-    )
-
-
-def _picows_failure(transport: picows.WSTransport, max_size: int | None) -> BaseException:
-    handshake = transport.close_handshake
-    sent = handshake.sent if handshake is not None else None
-    if sent is None:
-        return _failure(1002, "protocol error", max_size)
-    return _failure(int(sent.code.value), sent.reason, max_size)
-
-
-# Close codes an endpoint sends when it fails the connection (RFC 6455 §7.4.1).
-_FAILURE_CODES = frozenset({1002, 1003, 1007, 1008, 1009, 1010, 1011})
+    def _picows_failure(self, transport: picows.WSTransport) -> BaseException:
+        """The error for a connection picows' parser failed: the close frame it sent."""
+        handshake = transport.close_handshake
+        sent = handshake.sent if handshake is not None else None
+        code, reason = (1002, "protocol error") if sent is None else (sent.code.value, sent.reason)
+        return protocol_failure(int(code), reason, url=self._request.url, max_size=self._max_size)
 
 
 def failure_close(transport: picows.WSTransport) -> tuple[int, str]:
@@ -202,6 +185,17 @@ def failure_close(transport: picows.WSTransport) -> tuple[int, str]:
     does, so a bad frame closes with the same code and the same reconnect verdict on both."""
     handshake = transport.close_handshake
     sent = handshake.sent if handshake is not None else None
-    if sent is not None and int(sent.code.value) in _FAILURE_CODES:
+    if sent is not None and int(sent.code.value) in FAILURE_CODES:
         return int(sent.code.value), sent.reason
     return 1006, ""
+
+
+_CLOSE_CODES: dict[int, Any] = {}  # close code -> picows.WSCloseCode (enum calls are slow)
+
+
+def close_code(enum: Any, code: int) -> Any:
+    """picows' ``WSCloseCode`` member for ``code``, looked up once per code."""
+    member = _CLOSE_CODES.get(code)
+    if member is None:
+        member = _CLOSE_CODES[code] = enum(code)
+    return member

@@ -15,7 +15,14 @@ Contract for every implementation (tested once for all by ``tests/transport/``):
   exactly once, last, with the close code (1006 when no close frame was received), the reason,
   and the error that caused it (``None`` for a clean close).
 * The transport answers pings and close frames itself, and enforces ``max_size``
-  (closing with 1009) and UTF-8 validity of text (closing with 1007).
+  (closing with 1009) and UTF-8 validity of text (closing with 1007); other protocol
+  violations close with 1002. Having failed the connection, it reports ``on_close`` within
+  ``close_timeout`` even when the peer never answers, with that code and an error naming the
+  violation and the code: `MessageTooBigError` for 1009, else `ConnectionClosedError`, worded
+  the same by every transport. Only our errors reach the listener, the library's as cause.
+* ``ping(data)`` sends exactly ``data`` (at most 125 bytes, else `ConfigError`); every pong
+  frame that arrives, answer or not, goes to ``on_pong`` with its own payload: matching a
+  pong to its ping is the caller's job.
 * ``try_send`` and ``send_*`` raise `metis_env.api.errors.ConnectionClosedError` once the
   connection is not open;
   they may wait for write buffer space (backpressure).
@@ -66,7 +73,7 @@ class TransportListener(Protocol):
         """A complete message arrived: ``str`` for text frames, ``bytes`` for binary."""
 
     def on_pong(self, data: bytes) -> None:
-        """A pong arrived (its application data)."""
+        """A pong arrived, solicited or not; ``data`` is its own payload."""
 
     def on_close(self, code: int, reason: str, error: BaseException | None) -> None:
         """The connection is closed; called exactly once, after every other callback."""
@@ -99,7 +106,7 @@ class Transport(Protocol):
         """Send one binary message."""
 
     async def ping(self, data: bytes = b"") -> None:
-        """Send a ping; its pong is reported through ``on_pong``."""
+        """Send a ping carrying ``data`` (at most 125 bytes); pongs go to ``on_pong``."""
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close gracefully (closing handshake, bounded by ``close_timeout``)."""

@@ -23,25 +23,24 @@ itself lives in `_picows_connection`; this module opens it and translates errors
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import socket
 import ssl
 import sys
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from metis_env.api.errors import (
     ConfigError,
     ConnectError,
-    ConnectionRefusedError,
+    ConnectRefusedError,
     ConnectTimeoutError,
     HandshakeError,
     TLSError,
 )
 from metis_env.api.logs import redacted_url
 from metis_env.api.transport._picows_connection import PicowsTransport, State
+from metis_env.api.transport._tls import default_context
 from metis_env.api.transport.base import OpenRequest, TransportListener
 
 #: Initial read buffer per connection (bytes); see `PicowsConnector.open`.
@@ -54,11 +53,12 @@ _UNSUPPORTED = "is not supported by the picows transport; use transport 'websock
 
 
 _listener_cls: type[PicowsTransport] | None = None
+_picows: Any = None  # the picows module, once imported
 
 
 def _listener_class() -> type[PicowsTransport]:
     """Import picows and build the class it drives (once)."""
-    global _listener_cls
+    global _listener_cls, _picows
     if _listener_cls is None:
         try:
             import picows
@@ -74,7 +74,7 @@ def _listener_class() -> type[PicowsTransport]:
             _CLOSE_CODE = picows.WSCloseCode
 
         _Listener.__name__ = _Listener.__qualname__ = "PicowsTransport"
-        _listener_cls = _Listener
+        _listener_cls, _picows = _Listener, picows
     return _listener_cls
 
 
@@ -95,8 +95,7 @@ class PicowsConnector:
         if request.proxy is not None:
             raise ConfigError("proxy", request.proxy, _UNSUPPORTED)
         cls = _listener_class()
-        import picows
-
+        picows = _picows
         built: list[PicowsTransport] = []
         abandoned = False
 
@@ -110,22 +109,23 @@ class PicowsConnector:
         # picows bounds single frames; the connection bounds whole messages.
         max_frame_size = sys.maxsize if request.max_size is None else request.max_size
         try:
-            with _map_open_errors(request, picows):
-                async with asyncio.timeout(request.open_timeout):
-                    # picows' own handshake timer also closes a socket we stopped waiting for.
-                    _, conn = await picows.ws_connect(
-                        factory,
-                        request.url,
-                        ssl_context=request.ssl,
-                        websocket_handshake_timeout=request.open_timeout,
-                        enable_auto_pong=True,
-                        max_frame_size=max_frame_size,
-                        extra_headers=_headers(request),
-                        max_redirects=5,
-                        # Grows exponentially when a frame does not fit. A smaller start saves
-                        # idle memory but means more, smaller reads under load (see benchmarks).
-                        read_buffer_init_size=READ_BUFFER_INIT,
-                    )
+            # open_timeout bounds TCP connect + TLS + upgrade; picows' own handshake timer
+            # also closes a socket we stopped waiting for.
+            async with asyncio.timeout(request.open_timeout):
+                _, conn = await picows.ws_connect(
+                    factory,
+                    request.url,
+                    # picows would build a new default context per wss:// connect.
+                    ssl_context=request.ssl or _default_ssl(request.url),
+                    websocket_handshake_timeout=request.open_timeout,
+                    enable_auto_pong=True,
+                    max_frame_size=max_frame_size,
+                    extra_headers=_headers(request),
+                    max_redirects=5,
+                    # Grows exponentially when a frame does not fit. A smaller start saves
+                    # idle memory but means more, smaller reads under load (see benchmarks).
+                    read_buffer_init_size=READ_BUFFER_INIT,
+                )
             if not isinstance(conn, PicowsTransport):
                 raise ConnectError(
                     "The server closed the connection during the opening handshake",
@@ -133,13 +133,22 @@ class PicowsConnector:
                     code="ECONNRESET",
                 )
             _check_response(conn, request)
-        except BaseException:
+        except BaseException as exc:
             abandoned = True
             for built_conn in built:
                 built_conn._discard()
+            if isinstance(exc, Exception) and not isinstance(exc, ConnectError):
+                raise _open_error(exc, request, picows) from exc
             raise
-        conn._loop.call_soon(conn._release)
+        if conn._held:
+            conn._loop.call_soon(conn._release)  # replay what came during open(), in order
+        else:
+            conn._held = None  # nothing held: deliver directly from now on
         return conn
+
+
+def _default_ssl(url: str) -> ssl.SSLContext | None:
+    return default_context() if url.startswith("wss:") else None
 
 
 def _headers(request: OpenRequest) -> list[tuple[str, str]]:
@@ -171,9 +180,11 @@ def _check_response(conn: PicowsTransport, request: OpenRequest) -> None:
         )
 
 
-@contextlib.contextmanager
-def _map_open_errors(request: OpenRequest, picows: Any) -> Iterator[None]:
-    """Translate picows', asyncio's and the OS's errors into ours, most specific first."""
+def _open_error(exc: Exception, request: OpenRequest, picows: Any) -> ConnectError:
+    """Translate picows', asyncio's and the OS's errors into ours, most specific first.
+
+    Called on the error path only, so a successful open pays nothing for it.
+    """
     parts = urlsplit(request.url)
     host = parts.hostname or "?"
     try:
@@ -182,46 +193,41 @@ def _map_open_errors(request: OpenRequest, picows: Any) -> Iterator[None]:
         port = 0
     where = f"{host}:{port}"
     url = redacted_url(request.url)  # errors never show a query secret
-    try:
-        yield
-    except ConnectError:
-        raise
-    except ssl.SSLCertVerificationError as exc:
-        raise TLSError(
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TLSError(
             f"TLS certificate verification failed for {where}: {exc} (use a trusted "
             "certificate, set caFile to trust a private CA, or, in development only, "
             "rejectUnauthorized: false)",
             url=url,
             code="CERTIFICATE",
-        ) from exc
-    except ssl.SSLError as exc:
-        raise TLSError(f"TLS handshake with {where} failed: {exc}", url=url) from exc
-    except TimeoutError as exc:
+        )
+    if isinstance(exc, ssl.SSLError):
+        return TLSError(f"TLS handshake with {where} failed: {exc}", url=url)
+    if isinstance(exc, TimeoutError):
         if exc.errno == errno.ETIMEDOUT:  # the OS gave up on the TCP connect
-            raise ConnectTimeoutError(f"connect ETIMEDOUT {where}", url=url) from exc
+            return ConnectTimeoutError(f"connect ETIMEDOUT {where}", url=url)
         ms = round((request.open_timeout or 0) * 1000)
-        raise ConnectTimeoutError(
+        return ConnectTimeoutError(
             f"Opening handshake has timed out after {ms} ms (ETIMEDOUT)", url=url
-        ) from exc
-    except picows.WSHandshakeError as exc:
+        )
+    if isinstance(exc, picows.WSHandshakeError):
         status = int(exc.response.status) if exc.response is not None else None
         if status is not None and status != 101:
             message = f"Unexpected server response: {status}"
         else:
             message = f"Invalid opening handshake from {where}: {exc}"
-        raise HandshakeError(message, url=url, status=status) from exc
-    except picows.WSError as exc:
-        raise ConnectError(f"Could not open {url}: {exc}", url=url) from exc
-    except socket.gaierror as exc:
-        raise ConnectError(
+        return HandshakeError(message, url=url, status=status)
+    if isinstance(exc, picows.WSError):
+        return ConnectError(f"Could not open {url}: {exc}", url=url)
+    if isinstance(exc, socket.gaierror):
+        return ConnectError(
             f"getaddrinfo ENOTFOUND {host} ({exc.strerror})", url=url, code="ENOTFOUND"
-        ) from exc
-    except OSError as exc:
+        )
+    if isinstance(exc, OSError):
         if exc.errno == errno.ECONNREFUSED or (
             exc.errno is None and f"[Errno {errno.ECONNREFUSED}]" in str(exc)
         ):
-            raise ConnectionRefusedError(f"connect ECONNREFUSED {where}", url=url) from exc
+            return ConnectRefusedError(f"connect ECONNREFUSED {where}", url=url)
         name = errno.errorcode.get(exc.errno or 0, "ECONNECT")
-        raise ConnectError(f"connect {name} {where}: {exc}", url=url, code=name) from exc
-    except Exception as exc:
-        raise ConnectError(f"Could not open {url}: {exc}", url=url) from exc
+        return ConnectError(f"connect {name} {where}: {exc}", url=url, code=name)
+    return ConnectError(f"Could not open {url}: {exc}", url=url)
