@@ -14,10 +14,10 @@ import time
 
 import pytest
 from servers import TestServer, frame
-from silent_peer import silent_peer
 from transport_helpers import WAIT, Opener
 
 from metis_env.api.errors import ConfigError, ConnectionClosedError, MessageTooBigError
+from silent_peer import silent_peer
 
 #: close_timeout of these connections, in seconds; on_close must follow within it + 1 s.
 CLOSE_TIMEOUT = 0.3

@@ -107,6 +107,8 @@ class Outbox:
 
     def clear_queue(self) -> int:
         """Fail every queued send with ``Send queue cleared.``; return how many."""
+        if not self.queue:
+            return 0  # the common case (every disconnect): no error object to build
         items = list(self.queue)
         self.queue = ()
         error = SendQueueClearedError()
