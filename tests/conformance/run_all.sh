@@ -17,6 +17,9 @@ ALLOW_WEBSOCKETS='7.1.5,9.3.*,9.4.*'
 #          before handing us the first, calls it a protocol error and answers 1002 itself.
 ALLOW_PICOWS='7.1.2'
 status=0
+# A free port of 127.0.0.1 for each run: another fuzzingserver (a second checkout, a parallel
+# job) may hold the default 9001, and a client of ours must never talk to it.
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 for transport in ${TRANSPORTS:-websockets picows}; do
   case $transport in
     websockets) allow=$ALLOW_WEBSOCKETS; cases='*'; exclude='' ;;
@@ -28,6 +31,7 @@ for transport in ${TRANSPORTS:-websockets picows}; do
   compression=0; [ "$transport" = websockets ] && compression=1
   METIS_COMPRESSION=$compression METIS_TRANSPORT=$transport "$RUN" --cases "$cases" --exclude "$exclude" \
       --allow-failed "$allow" --agent "metis-env-$transport" --out "$OUT/$transport" \
+      --port "$(free_port)" \
       -- "$PY" tests/conformance/autobahn_client.py || status=1
 done
 exit $status
