@@ -31,11 +31,8 @@ from metis_env.metis.host import (
     MISSION_METHODS,
     BridgeHost,
     HookFailedError,
-    Peer,
-    RunHost,
     ScriptExitError,
     TargetCancelledError,
-    command_call,
     mission_from_view,
 )
 from metis_env.metis.parameters import (
@@ -56,6 +53,7 @@ from metis_env.metis.render import (
     DEFAULT_BRIDGE_PORT,
     render_environment,
 )
+from metis_env.metis.run_host import Peer, RunHost, SessionSide, command_call
 from metis_env.metis.tsliteral import (
     ts_string,
     ts_value,
@@ -82,6 +80,7 @@ __all__ = [
     "Regex",
     "RunHost",
     "ScriptExitError",
+    "SessionSide",
     "TargetCancelledError",
     "UnknownSessionError",
     "bridge_command",
