@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import BridgeEnv, Event, Harness, of, run, setup, steps, teardown
+from metis_helpers import BridgeEnv, Event, Harness, of, run, setup, steps, teardown
 
 
 async def test_outputs_arrive_in_order(bridge_env: BridgeEnv, harness: Harness) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from metis_helpers import ENVS
 from websockets.asyncio.client import ClientConnection, connect
 
-from conftest import ENVS
 from metis_env.metis.bridge import BridgeServer
 from metis_env.runtime import OutdatedContextError
 

@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from metis_helpers import ENVS
 from typer.testing import CliRunner
 
-from conftest import ENVS
 from metis_env.cli import app, find_examples_root
 from metis_env.metis import MARKER_FILE, ExportError, describe_parameter, export
 from metis_env.metis.tsliteral import ts_value

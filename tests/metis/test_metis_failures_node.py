@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import trustme
+from metis_helpers import ENVS, BridgeEnv, Event, Harness, of, run, setup, steps, teardown
 
-from conftest import ENVS, BridgeEnv, Event, Harness, of, run, setup, steps, teardown
 from metis_env.api.errors import ConfigError
 from metis_env.cli import find_examples_root
 from metis_env.metis import export, tls_context

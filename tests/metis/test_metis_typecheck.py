@@ -6,7 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import ENVS
+from metis_helpers import ENVS
+
 from metis_env.cli import find_examples_root
 from metis_env.metis import export
 

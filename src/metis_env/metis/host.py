@@ -188,11 +188,7 @@ class BridgeHost:
         return find_config(self.env.path, config_id, env_id) if config_id else None
 
     def store(self, scope: StoreScope, env_id: str) -> TargetEnvStore:
-        if scope == "local":
-            return self.stores.local(REALM, env_id)
-        if scope == "realm":
-            return self.stores.realm(REALM)
-        return self.stores.global_store
+        return self.stores.of(scope, REALM, env_id)
 
     @property
     def mission(self) -> Any:

@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from metis_env.api.errors import ConfigError
 from metis_env.runtime import (
     ContextHost,
     LoadedEnvironment,
@@ -20,7 +19,7 @@ from metis_env.runtime import (
     TargetEnvConfig,
     TargetEnvStore,
     find_config,
-    mission_forces,
+    output_recipients,
 )
 
 __all__ = ["Peer", "RunHost", "SessionSide", "command_call"]
@@ -146,22 +145,8 @@ class RunHost:
     def _recipients(self, to: Any) -> list[str | None]:
         if isinstance(to, list | tuple) and not to:
             return []
-        items = to if isinstance(to, list | tuple) else [to]
-        known = mission_forces(self._mission)
-        out: list[str | None] = []
-        for item in items:
-            kind = getattr(item, "component_type", None)
-            if item is None or item is self._mission or kind == "mission":
-                return [None]
-            key = getattr(item, "id", item) if kind == "force" else item
-            match = next((i for i, n in known if key in (i, n)), None)
-            if match is None:
-                names = ", ".join(n for _, n in known)
-                raise ConfigError(
-                    "to", item, f"must be the mission, a force or a force id/name ({names})"
-                )
-            out.append(match)
-        return out
+        forces = output_recipients(self._mission, to)
+        return [None] if forces is None else [force_id for force_id, _ in forces]
 
     def log(self, env_id: str, event: str, message: str) -> None:
         self.bridge.log(env_id, event, message)

@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from metis_env.api.errors import ConfigError, MetisEnvError
+from metis_env.api.errors import MetisEnvError
 from metis_env.runtime.configs import TargetEnvConfig, find_config
 from metis_env.runtime.events import MissionChangeRecord, SessionEvent
 from metis_env.runtime.host import OutdatedContextError, SessionInfo, StoreScope
-from metis_env.runtime.mission import mission_forces, mission_view
+from metis_env.runtime.mission import mission_view, output_recipients
 from metis_env.runtime.records import OutputRecord
 from metis_env.runtime.state import LIVE_STATES, SessionState
 from metis_env.runtime.stores import SessionStores, TargetEnvStore
@@ -183,11 +183,7 @@ class LocalHost:
         return dataclasses.replace(config, raw_data={**config.raw_data, **overrides})
 
     def store(self, scope: StoreScope, env_id: str) -> TargetEnvStore:
-        if scope == "local":
-            return self.stores.local(REALM, env_id)
-        if scope == "realm":
-            return self.stores.realm(REALM)
-        return self.stores.global_store
+        return self.stores.of(scope, REALM, env_id)
 
     @property
     def mission(self) -> Any:
@@ -210,33 +206,15 @@ class LocalHost:
         self._emit(MissionChangeRecord(now, env_id, target_id, command, changes))
         return changes
 
-    def _prefixes(self, to: Any) -> list[str] | None:
-        """The output prefix of each force ``to`` names, or ``None`` for global (``None``,
-        the mission or its view)."""
-        items: Iterable[Any] = to if isinstance(to, list | tuple) else [to]
-        known = mission_forces(self._mission)
-        prefixes: list[str] = []
-        for item in items:
-            kind = getattr(item, "component_type", None)
-            if item is None or item is self._mission or kind == "mission":
-                return None
-            key = getattr(item, "id", item) if kind == "force" else item
-            match = next(((i, n) for i, n in known if key in (i, n)), None)
-            if match is None:
-                names = ", ".join(n for _, n in known)
-                raise ConfigError(
-                    "to", item, f"must be the mission, a force or a force id/name ({names})"
-                )
-            prefixes.append(match[1].replace(" ", "-") + ":")
-        return prefixes
-
     def send_output(self, env_id: str, target_id: str, message: str, to: Any) -> None:
-        prefixes = [] if isinstance(to, list | tuple) and not to else self._prefixes(to)
+        forces = (
+            [] if isinstance(to, list | tuple) and not to else output_recipients(self._mission, to)
+        )
         now = datetime.now(UTC)
-        if prefixes is None:
+        if forces is None:
             self._emit(OutputRecord(now, env_id, target_id, "Global:", message, "effect"))
             return
-        for prefix in prefixes:
+        for prefix in (name.replace(" ", "-") + ":" for _, name in forces):
             self._emit(OutputRecord(now, env_id, target_id, prefix, message, "effect"))
 
     def log(self, env_id: str, event: str, message: str) -> None:

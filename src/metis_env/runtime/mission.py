@@ -44,6 +44,7 @@ __all__ = [
     "mission_forces",
     "mission_state",
     "mission_view",
+    "output_recipients",
     "plan_mission",
     "resolve_mission_arguments",
     "session_mission",
@@ -186,3 +187,28 @@ def plan_mission(
     host = resolve_component(model, action, ("action",)) if action else None
     fields = {"trigger": trigger, "triggered_by": triggered_by(trigger, member), "action": host}
     return model, fields
+
+
+def output_recipients(mission: Any, to: Any) -> list[tuple[str, str]] | None:
+    """The forces ``send_output(message, to)`` reaches: ``(id, name)`` of each, or ``None``
+    for everyone (``to`` is ``None``, the mission or its view, or a list holding one).
+
+    Raises:
+        ConfigError: an item of ``to`` names no force of the mission.
+    """
+    items = to if isinstance(to, list | tuple) else [to]
+    known = mission_forces(mission)
+    forces: list[tuple[str, str]] = []
+    for item in items:
+        kind = getattr(item, "component_type", None)
+        if item is None or item is mission or kind == "mission":
+            return None
+        key = getattr(item, "id", item) if kind == "force" else item
+        match = next(((i, n) for i, n in known if key in (i, n)), None)
+        if match is None:
+            names = ", ".join(n for _, n in known)
+            raise ConfigError(
+                "to", item, f"must be the mission, a force or a force id/name ({names})"
+            )
+        forces.append(match)
+    return forces

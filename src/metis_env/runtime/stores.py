@@ -77,6 +77,15 @@ class SessionStores:
         """The store of ``env_id`` in ``realm_id``."""
         return self._local.setdefault((realm_id, env_id), TargetEnvStore(f"local:{env_id}"))
 
+    def of(self, scope: str, realm_id: str, env_id: str) -> TargetEnvStore:
+        """The store of ``scope`` (``local``, ``realm`` or ``global``) for a context of
+        ``env_id`` in ``realm_id``."""
+        if scope == "local":
+            return self.local(realm_id, env_id)
+        if scope == "realm":
+            return self.realm(realm_id)
+        return self.global_store
+
     def clear(self) -> None:
         """Empty every store."""
         for store in (self.global_store, *self._realm.values(), *self._local.values()):
