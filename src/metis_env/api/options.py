@@ -34,12 +34,12 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from metis_env.api.errors import ConfigIssue, InvalidConfigurationError
-from metis_env.api.option_rules import BAD, CHECKERS, RANGES
+from metis_env.api.option_rules import BAD, CHECKERS, RANGES, split_host_cached
 from metis_env.api.secrets import REDACTED, is_secret_key, redact_mapping
-from metis_env.api.url import build_url, default_port, split_host
+from metis_env.api.url import build_url, default_port
 
 __all__ = [
     "ALIASES",
@@ -106,7 +106,7 @@ def _check(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], lis
         issues.append(ConfigIssue(key=name("key_file"), value=get("key_file"), rule=rule))
     host = values.get("host")
     if isinstance(host, str) and host:  # passed its checks, so split_host succeeds
-        parts = split_host(host)
+        parts = split_host_cached(host)
         for field, inline in (("path", parts.path), ("query", parts.query)):
             given = values.get(field)
             if inline and given and given is not BAD:
@@ -123,7 +123,11 @@ class WebSocketApiOptions(BaseModel):
     but wraps the error in its ``ValidationError``, so prefer `parse`. Instances are frozen.
     """
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="allow", strict=True)
+    # defer_build: pydantic's validator and serializer are built on first use (model_dump,
+    # model_validate, JSON schema), not at import; `__init__` never needs them (see there).
+    model_config = ConfigDict(
+        frozen=True, populate_by_name=True, extra="allow", strict=True, defer_build=True
+    )
 
     # Where to connect (see metis_env.api.url for how these make the URL)
     protocol: Literal["ws", "wss"] = "ws"
@@ -161,14 +165,28 @@ class WebSocketApiOptions(BaseModel):
     proxy: str | None = None
 
     def __init__(self, /, **data: Any) -> None:
-        """Validate ``data`` (keys in either spelling); see `parse` for the contract."""
+        """Validate ``data`` (keys in either spelling); see `parse` for the contract.
+
+        The checkers of `option_rules` are the validation: every field has one, and each
+        returns the value to store, already of the field's type (and a copy of any dict or
+        list given). So the checked values are set the way pydantic's ``model_construct``
+        sets them, without running pydantic's validator a second time: that keeps the
+        model's schema unbuilt at import and saves its cost on every connect.
+        ``tests/api/test_options_pydantic_agrees.py`` checks that pydantic's own strict
+        validation accepts every value the checkers let through, unchanged.
+        """
         values, extras, issues = _check(data)
         if issues:
             raise InvalidConfigurationError(issues)
-        try:
-            super().__init__(**values, **extras)
-        except ValidationError as exc:  # a backstop: _check should have caught it first
-            raise InvalidConfigurationError(_translate(exc)) from None
+        fields = dict(_DEFAULT_VALUES)
+        for field, factory in _DEFAULT_FACTORIES:
+            fields[field] = factory()
+        fields.update(values)
+        _setattr = object.__setattr__
+        _setattr(self, "__dict__", fields)
+        _setattr(self, "__pydantic_fields_set__", set(values))
+        _setattr(self, "__pydantic_extra__", extras)
+        _setattr(self, "__pydantic_private__", None)
 
     @classmethod
     def parse(
@@ -252,17 +270,6 @@ def _redact_proxy(proxy: str) -> str:
     return proxy.replace(f":{password}@", f":{REDACTED}@", 1) if password else proxy
 
 
-def _translate(exc: ValidationError) -> list[ConfigIssue]:
-    return [
-        ConfigIssue(
-            key=".".join(str(part) for part in err["loc"]) or "config",
-            value=err.get("input"),
-            rule=err["msg"],
-        )
-        for err in exc.errors()
-    ]
-
-
 _FIELDS = WebSocketApiOptions.model_fields
 #: Python field name -> configs.json key (camelCase; the same word when there is no alias).
 ALIASES: Mapping[str, str] = MappingProxyType({f: i.alias or f for f, i in _FIELDS.items()})
@@ -272,5 +279,11 @@ KNOWN_KEYS: tuple[str, ...] = tuple(ALIASES.values())
 DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {f: i.get_default(call_default_factory=True) for f, i in _FIELDS.items()}
 )
+#: What `WebSocketApiOptions.__init__` starts from: plain defaults, and fields whose default
+#: comes from a factory (a fresh {} or [] for each instance).
+_DEFAULT_FACTORIES = tuple(
+    (f, i.default_factory) for f, i in _FIELDS.items() if i.default_factory is not None
+)
+_DEFAULT_VALUES = {f: i.default for f, i in _FIELDS.items() if i.default_factory is None}
 _FIELD_FOR_KEY = {**{f: f for f in ALIASES}, **{a: f for f, a in ALIASES.items()}}
 _NORMALISED = {key.lower(): key for key in KNOWN_KEYS}

@@ -7,24 +7,20 @@ environment, target or config, a bad argument, a ``check`` error); 130 interrupt
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from metis_env import __version__
 from metis_env.api.errors import ConfigError
-from metis_env.runtime import run_target
-from metis_env.simulator import serve as serve_simulator
 
-from .catalog import build_check, build_list
-from .demo import run_demo
-from .results import RunReport
-from .ui import Ui
+# Each command imports what it needs inside its body (the runtime, the simulator, Rich, even
+# asyncio), so `metis-env --help` and each verb load only their own modules (issue 10).
+if TYPE_CHECKING:
+    from .ui import Ui
 
 __all__ = ["app", "main", "parse_overrides"]
 
@@ -81,6 +77,8 @@ def _fail(ui: Ui, message: str, code: int) -> typer.Exit:
 
 def _version(value: bool) -> None:
     if value:
+        from .ui import Ui
+
         Ui.create().out.print(f"metis-env {__version__}")
         raise typer.Exit()
 
@@ -129,6 +127,14 @@ def run(
     ] = False,
 ) -> None:
     """Run one target: setup hooks, the target's script, teardown hooks; outputs live."""
+    import asyncio
+    import time
+
+    from metis_env.runtime import run_target
+
+    from .results import RunReport
+    from .ui import Ui
+
     ui = Ui.create(json_mode)
     started = time.perf_counter()
     try:
@@ -158,6 +164,9 @@ def run(
 @app.command("list")
 def list_(root: RootArg = Path("."), json_mode: JsonOpt = False) -> None:
     """List environments, their targets (with parameters), configs and hooks."""
+    from .catalog import build_list
+    from .ui import Ui
+
     ui = Ui.create(json_mode)
     try:
         report = build_list(root)
@@ -170,6 +179,9 @@ def list_(root: RootArg = Path("."), json_mode: JsonOpt = False) -> None:
 def check(root: RootArg = Path("."), json_mode: JsonOpt = False) -> None:
     """Validate environments, targets and configs; every problem with its file (exit 2 on
     any error)."""
+    from .catalog import build_check
+    from .ui import Ui
+
     ui = Ui.create(json_mode)
     try:
         report = build_check(root)
@@ -195,6 +207,12 @@ def serve(
     ] = False,
 ) -> None:
     """Run the simulator (the seed's message protocol) until Ctrl-C; prints its URL."""
+    import asyncio
+
+    from metis_env.simulator import serve as serve_simulator
+
+    from .ui import Ui
+
     ui = Ui.create()
 
     def ready(url: str) -> None:
@@ -228,6 +246,11 @@ def demo(
     json_mode: JsonOpt = False,
 ) -> None:
     """Start the simulator in-process and run every bundled example against it."""
+    import asyncio
+
+    from .demo import run_demo
+    from .ui import Ui
+
     ui = Ui.create(json_mode)
     try:
         report = asyncio.run(run_demo(ui, root))
