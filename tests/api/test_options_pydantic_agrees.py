@@ -19,10 +19,7 @@ from metis_env.api.options import WebSocketApiOptions
 TWIN = pydantic.create_model(  # same fields, same strict config, pydantic's own __init__
     "Twin",
     __config__=pydantic.ConfigDict(strict=True, populate_by_name=True, extra="allow"),
-    **{
-        name: (info.annotation, info)
-        for name, info in WebSocketApiOptions.model_fields.items()
-    },
+    **{name: (info.annotation, info) for name, info in WebSocketApiOptions.model_fields.items()},
 )
 NAMES = st.text("abcXYZ-_", min_size=1, max_size=6)
 TOKENS = st.text("abcdefghij-", min_size=1, max_size=6)

@@ -29,9 +29,9 @@ import difflib
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -281,8 +281,10 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
 )
 #: What `WebSocketApiOptions.__init__` starts from: plain defaults, and fields whose default
 #: comes from a factory (a fresh {} or [] for each instance).
-_DEFAULT_FACTORIES = tuple(
-    (f, i.default_factory) for f, i in _FIELDS.items() if i.default_factory is not None
+_DEFAULT_FACTORIES: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+    (f, cast("Callable[[], Any]", i.default_factory))
+    for f, i in _FIELDS.items()
+    if i.default_factory is not None
 )
 _DEFAULT_VALUES = {f: i.default for f, i in _FIELDS.items() if i.default_factory is None}
 _FIELD_FOR_KEY = {**{f: f for f in ALIASES}, **{a: f for f, a in ALIASES.items()}}
