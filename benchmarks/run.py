@@ -217,11 +217,16 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
             _log(f"skip {client}: {why}")
             for scenario in scenarios:
                 notes[scenario, client] = "skipped: " + why.split(" (")[0]
-        total = args.repeat * len(scenarios) * len(runnable)
+        total = len(runnable) * sum(
+            min(args.repeat, SCENARIOS[s].max_repeat or args.repeat) for s in scenarios
+        )
         index = 0
         for repeat in range(1, args.repeat + 1):
             for scenario in scenarios:
                 n = _scaled_n(scenario, args.quick, args.n_scale)
+                cap = SCENARIOS[scenario].max_repeat
+                if cap is not None and repeat > cap:
+                    continue
                 for client in runnable:
                     index += 1
                     key = (scenario, client)

@@ -53,6 +53,15 @@ class EchoWSListener(WSListener):
             # The payload view dies when this callback returns; send() copies it first.
             transport.send(msg_type, frame.get_payload_as_memoryview(), frame.fin)
 
+    def pause_writing(self) -> None:
+        """Keep echoing into the buffer: a client that does not read is its own problem.
+
+        (Defined so that picows does not log a warning every time the buffer fills.)
+        """
+
+    def resume_writing(self) -> None:
+        """Nothing was paused (see `pause_writing`)."""
+
 
 class TcpEcho(asyncio.Protocol):
     """Writes every chunk it reads back to the peer; closes when the peer does."""

@@ -26,12 +26,13 @@ For tests that need delays below the ranges (say a 20 ms reconnect delay), pydan
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -217,8 +218,13 @@ class WebSocketApiOptions(BaseModel):
 
     @property
     def url(self) -> str:
-        """The URL `connect()` opens, built by `build_url`."""
-        return build_url(self)
+        """The URL `connect()` opens, built by `build_url` (memoised: every client asks once)."""
+        query = self.query
+        key = tuple(query.items()) if isinstance(query, dict) else query
+        try:
+            return _url_of(self.protocol, self.host, self.port, self.path, key)
+        except TypeError:  # unhashable parts: only unvalidated options (model_construct)
+            return build_url(self)
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -249,6 +255,27 @@ class WebSocketApiOptions(BaseModel):
             if getattr(self, field) != DEFAULTS[field]:
                 yield field, shown[info.alias or field]
         yield from ((key, shown[key]) for key in self.extra)
+
+
+class _UrlParts(NamedTuple):
+    protocol: str
+    host: str | None
+    port: int | None
+    path: str
+    query: str | dict[str, str] | None
+
+
+@functools.lru_cache(maxsize=256)
+def _url_of(
+    protocol: str,
+    host: str | None,
+    port: int | None,
+    path: str,
+    query: str | tuple[tuple[str, str], ...] | None,
+) -> str:
+    """`build_url` of these parts; ``query`` as a string or the (key, value) pairs in order."""
+    shown = dict(query) if isinstance(query, tuple) else query
+    return build_url(_UrlParts(protocol, host, port, path, shown))
 
 
 def _redact_query(query: str | dict[str, str] | None) -> str | dict[str, str] | None:
