@@ -1,0 +1,137 @@
+"""Where a connection costs the client: CPU per connect + close, our code's profile, memory.
+
+Not part of ``make bench``: a tool for whoever works on the connect path (issue 10, item 2).
+It starts the echo server, then in this one process runs ``--n`` open → close cycles per
+client, alternating clients in rounds, and reports the client's own CPU time per cycle
+(user + system, from `resource.getrusage`). CPU time, unlike wall time, barely moves when a
+neighbour keeps the machine busy, so on a shared machine it shows our overhead over raw
+picows where conn/s cannot. ``--profile`` adds a cProfile of the `metis` cycles, limited to
+metis-env's modules and picows' Python API, sorted by cumulative time. ``--memory N`` opens
+N idle connections per client and splits the Python heap they hold by the file that
+allocated it (`tracemalloc`), per connection; C-level memory (picows' transport, kernel
+buffers) is not in it, which is why the RSS figure of ``make bench`` is larger.
+
+Usage: ``python benchmarks/profile_connect.py [--n 2000] [--rounds 3] [--profile] [--memory 300]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import resource
+import statistics
+import sys
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from clients import Endpoints, load_driver  # noqa: E402
+from run import pick_cpus, start_server, stop_server  # noqa: E402
+
+__all__ = ["cpu_per_cycle_us", "heap_per_connection", "main"]
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def cpu_per_cycle_us(client: str, endpoints: Endpoints, n: int) -> float:
+    """The client process's CPU time per open → close cycle of ``client``, in µs."""
+    driver = load_driver(client, endpoints)
+    await driver.start()
+    try:
+        for _ in range(max(5, n // 20)):  # warm-up
+            conn = driver.connection()
+            await conn.open()
+            await conn.close()
+        start = _cpu_s()
+        for _ in range(n):
+            conn = driver.connection()
+            await conn.open()
+            await conn.close()
+        return (_cpu_s() - start) / n * 1e6
+    finally:
+        await driver.stop()
+
+
+async def heap_per_connection(client: str, endpoints: Endpoints, n: int) -> dict[str, float]:
+    """Python heap held per idle connection of ``client``, in bytes, by allocating file."""
+    driver = load_driver(client, endpoints)
+    await driver.start()
+    try:
+        warm = driver.connection()
+        await warm.open()
+        await warm.close()
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        conns = [driver.connection() for _ in range(n)]
+        for conn in conns:
+            await conn.open()
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        by_file: dict[str, float] = {}
+        for stat in after.compare_to(before, "filename"):
+            name = stat.traceback[0].filename
+            short = name.split("site-packages/")[-1].split("/src/")[-1].split("/lib/python")[-1]
+            by_file[short] = by_file.get(short, 0.0) + stat.size_diff / n
+        for conn in conns:
+            await conn.close()
+        return dict(sorted(by_file.items(), key=lambda item: -item[1]))
+    finally:
+        await driver.stop()
+
+
+def _profile(run: Callable[[], object]) -> str:
+    profiler = cProfile.Profile()
+    profiler.runcall(run)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"metis_env|picows/api", 30)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print CPU µs per cycle for each client (median of rounds), then the optional profile."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=2000, help="cycles per client per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", default="picows,metis,metis-websockets,websockets")
+    parser.add_argument("--profile", action="store_true", help="cProfile the metis cycles")
+    parser.add_argument("--memory", type=int, default=0, help="idle connections to split")
+    args = parser.parse_args(argv)
+    server_cpu, _ = pick_cpus(True)
+    server, ports = start_server(server_cpu)
+    try:
+        endpoints = Endpoints("127.0.0.1", ports["ws_port"], ports["tcp_port"])
+        clients = [c.strip() for c in args.clients.split(",") if c.strip()]
+        results: dict[str, list[float]] = {c: [] for c in clients}
+        for _ in range(args.rounds):
+            for client in clients:
+                results[client].append(asyncio.run(cpu_per_cycle_us(client, endpoints, args.n)))
+        base = statistics.median(results[clients[0]])
+        print(f"client CPU per connect + close (median of {args.rounds} rounds of {args.n})")
+        for client, values in results.items():
+            mid = statistics.median(values)
+            print(f"  {client:18} {mid:7.1f} µs  ({mid / base:.2f}× {clients[0]})")
+        for client in clients if args.memory else ():
+            heap = asyncio.run(heap_per_connection(client, endpoints, args.memory))
+            total = sum(heap.values())
+            print(f"{client}: Python heap per idle connection {total / 1024:.2f} KiB")
+            for name, size in [kv for kv in heap.items() if abs(kv[1]) >= 16]:
+                print(f"  {size:8.0f} B  {name}")
+        if args.profile:
+            print(_profile(lambda: asyncio.run(cpu_per_cycle_us("metis", endpoints, args.n))))
+    finally:
+        stop_server(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
