@@ -3,7 +3,8 @@
 Not part of ``make bench``: a tool for whoever works on the connect path (issue 10, item 2).
 It starts the echo server, then in this one process runs ``--n`` open → close cycles per
 client, alternating clients in rounds, and reports the client's own CPU time per cycle
-(user + system, from `resource.getrusage`). CPU time, unlike wall time, barely moves when a
+(user + system, `time.process_time`), split into building the client object, opening and
+closing. CPU time, unlike wall time, barely moves when a
 neighbour keeps the machine busy, so on a shared machine it shows our overhead over raw
 picows where conn/s cannot. ``--profile`` adds a cProfile of the `metis` cycles, limited to
 metis-env's modules and picows' Python API, sorted by cumulative time. ``--memory N`` opens
@@ -21,9 +22,9 @@ import asyncio
 import cProfile
 import io
 import pstats
-import resource
 import statistics
 import sys
+import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -37,26 +38,35 @@ from run import pick_cpus, start_server, stop_server  # noqa: E402
 __all__ = ["cpu_per_cycle_us", "heap_per_connection", "main"]
 
 
-def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+async def cpu_per_cycle_us(client: str, endpoints: Endpoints, n: int) -> dict[str, float]:
+    """The client's CPU time per open → close cycle of ``client``, in µs, and by phase.
 
-
-async def cpu_per_cycle_us(client: str, endpoints: Endpoints, n: int) -> float:
-    """The client process's CPU time per open → close cycle of ``client``, in µs."""
+    Phases: ``build`` (the client object), ``open`` (connect until open), ``close``
+    (graceful close until closed); ``total`` is their sum. `time.process_time` is the
+    process's CPU clock (user + system, nanosecond resolution), so waiting for the server
+    costs nothing here.
+    """
     driver = load_driver(client, endpoints)
     await driver.start()
+    clock = time.process_time
     try:
         for _ in range(max(5, n // 20)):  # warm-up
             conn = driver.connection()
             await conn.open()
             await conn.close()
-        start = _cpu_s()
+        build = opened = closed = 0.0
         for _ in range(n):
+            t0 = clock()
             conn = driver.connection()
+            t1 = clock()
             await conn.open()
+            t2 = clock()
             await conn.close()
-        return (_cpu_s() - start) / n * 1e6
+            t3 = clock()
+            build, opened, closed = build + t1 - t0, opened + t2 - t1, closed + t3 - t2
+        phases = {"build": build, "open": opened, "close": closed}
+        phases["total"] = build + opened + closed
+        return {k: v / n * 1e6 for k, v in phases.items()}
     finally:
         await driver.stop()
 
@@ -111,15 +121,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         endpoints = Endpoints("127.0.0.1", ports["ws_port"], ports["tcp_port"])
         clients = [c.strip() for c in args.clients.split(",") if c.strip()]
-        results: dict[str, list[float]] = {c: [] for c in clients}
+        results: dict[str, list[dict[str, float]]] = {c: [] for c in clients}
         for _ in range(args.rounds):
             for client in clients:
                 results[client].append(asyncio.run(cpu_per_cycle_us(client, endpoints, args.n)))
-        base = statistics.median(results[clients[0]])
-        print(f"client CPU per connect + close (median of {args.rounds} rounds of {args.n})")
-        for client, values in results.items():
-            mid = statistics.median(values)
-            print(f"  {client:18} {mid:7.1f} µs  ({mid / base:.2f}× {clients[0]})")
+        phases = ("build", "open", "close", "total")
+        mids = {
+            c: {p: statistics.median(r[p] for r in runs) for p in phases}
+            for c, runs in results.items()
+        }
+        base = mids[clients[0]]["total"]
+        print(f"client CPU µs per connect + close (median of {args.rounds} rounds of {args.n})")
+        print(f"  {'client':18} " + " ".join(f"{p:>7}" for p in phases))
+        for client, mid in mids.items():
+            cells = " ".join(f"{mid[p]:7.1f}" for p in phases)
+            print(f"  {client:18} {cells}  ({mid['total'] / base:.2f}× {clients[0]})")
         for client in clients if args.memory else ():
             heap = asyncio.run(heap_per_connection(client, endpoints, args.memory))
             total = sum(heap.values())
