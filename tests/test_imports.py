@@ -81,6 +81,9 @@ def test_top_level_package_is_lazy_but_complete() -> None:
         import metis_env
         missing = [n for n in metis_env.__all__ if getattr(metis_env, n, None) is None]
         assert missing == [], missing
+        assert metis_env.api.WebSocketApi is metis_env.WebSocketApi  # subpackages as before
+        assert metis_env.runtime.run_target is metis_env.run_target
+        assert "WebSocketApi" in dir(metis_env) and "importlib" not in dir(metis_env)
         """
     )
     assert "metis_env.simulator" in loaded

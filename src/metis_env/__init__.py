@@ -124,8 +124,15 @@ _SOURCES = {
 }
 
 
+#: Subpackages reachable as attributes after a bare ``import metis_env`` (as when this
+#: module imported them eagerly).
+_SUBPACKAGES = frozenset({"api", "cli", "runtime", "schema", "simulator"})
+
+
 def __getattr__(name: str) -> Any:
     """Import a re-exported name from its subpackage on first access, then keep it here."""
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     source = _SOURCES.get(name)
     if source is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -135,4 +142,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names, loaded or not, and the module's own dunders."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -85,4 +85,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names, loaded or not, and the module's own dunders."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
