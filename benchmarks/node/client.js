@@ -240,7 +240,16 @@ async function sequential(port, n) {
   const elapsed = (now() - start) / 1e9;
   checkSeq(echo, n - 1);
   await conn.close();
-  return { value: slicedRate(times), unit: 'msg/s', n, elapsed_s: elapsed, extra: { overall: n / elapsed } };
+  const sorted = [...times].sort((a, b) => a - b);
+  // Nearest-rank percentiles, as scenarios.percentile computes them.
+  const rank = (f) => sorted[Math.min(n - 1, Math.max(0, Math.round(f * n) - 1))] / 1e3;
+  return {
+    value: slicedRate(times),
+    unit: 'msg/s',
+    n,
+    elapsed_s: elapsed,
+    extra: { p50_us: rank(0.5), p99_us: rank(0.99), overall: n / elapsed },
+  };
 }
 
 async function pipelined(port, n) {
