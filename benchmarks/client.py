@@ -44,7 +44,8 @@ async def run_cell(client: str, scenario: str, n: int, endpoints: Endpoints) -> 
         result = await SCENARIOS[scenario].run(driver, n)
     finally:
         await driver.stop()
-    return {"ok": True, "client": client, "scenario": scenario, **asdict(result)}
+    described = getattr(driver, "describe", dict)()  # e.g. the transport `auto` picked
+    return {"ok": True, "client": client, "scenario": scenario, **asdict(result), **described}
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -18,9 +18,12 @@ from typing import Any
 from scenarios import SCENARIOS
 
 __all__ = [
+    "ISSUE10",
     "REFERENCES",
+    "STARTUP_TARGETS",
     "TARGETS",
     "Target",
+    "check_issue10",
     "check_targets",
     "machine_info",
     "render_markdown",
@@ -32,6 +35,7 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     ("× raw picows", "picows"),
     ("× raw websockets", "websockets"),
     ("× raw TCP", "raw_tcp"),
+    ("× METIS on Node", "node-metis"),
 )
 _LIBRARIES = ("websockets", "aiohttp", "picows", "aiofastnet", "metis-env")
 
@@ -59,6 +63,76 @@ TARGETS: tuple[Target, ...] = (
     Target("binary", "websockets", 1.0, True),
     Target("memory", "websockets", 1.0, False),
 )
+
+
+#: Issue 10's table: (measure, scenario, our client, reference client, bound, at least?).
+#: A ``None`` bound is a row shown for information (no target of its own).
+ISSUE10: tuple[tuple[str, str, str, str, float | None, bool], ...] = (
+    ("pipelined msg/s, default install", "pipelined", "metis", "node-metis", 1.0, True),
+    ("pipelined msg/s, without picows", "pipelined", "metis-websockets", "node-metis", None, True),
+    ("handshakes/s, sequential", "handshakes", "metis", "picows", 0.9, True),
+    ("handshakes/s, sequential", "handshakes", "metis", "node-metis", 1.5, True),
+    ("idle KiB/conn at N=1,000", "memory", "metis", "node-metis", 1.0, False),
+    ("idle KiB/conn, without picows", "memory", "metis-websockets", "node-metis", None, False),
+)
+#: Start-up: (command key in `startup.COMMANDS`, bound as a ratio to import asyncio).
+STARTUP_TARGETS: tuple[tuple[str, float | None], ...] = (
+    ("api", 1.5),
+    ("help", 3.0),
+    ("client", None),
+    ("pydantic", None),
+)
+
+
+def check_issue10(
+    summary: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    startup: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Issue 10's rows: measure, ours, the comparison ratio, the target, met (None: no data).
+
+    ``met`` is ``None`` for an information row or when either side has no result.
+    """
+    rows: list[dict[str, Any]] = []
+    for measure, scenario, client, reference, bound, at_least in ISSUE10:
+        mine = summary.get(scenario, {}).get(client)
+        ratio = mine["ratios"].get(reference) if mine else None
+        met = None
+        if ratio is not None and bound is not None:
+            met = ratio >= bound if at_least else ratio <= bound
+        rows.append(
+            {
+                "measure": measure,
+                "client": client,
+                "transport": (mine or {}).get("transport", ""),
+                "ours": mine["median"] if mine else None,
+                "unit": SCENARIOS[scenario].unit,
+                "reference": reference,
+                "ratio": ratio,
+                "bound": bound,
+                "at_least": at_least,
+                "met": met,
+            }
+        )
+    for key, bound in STARTUP_TARGETS:
+        entry = (startup or {}).get(key)
+        if not entry:
+            continue
+        ratio = entry.get("ratio")
+        rows.append(
+            {
+                "measure": f"start-up: {entry['label']}",
+                "client": key,
+                "transport": "",
+                "ours": entry.get("median_ms"),
+                "unit": "ms",
+                "reference": "asyncio",
+                "ratio": ratio,
+                "bound": bound,
+                "at_least": False,
+                "met": None if ratio is None or bound is None else ratio <= bound,
+            }
+        )
+    return rows
 
 
 def machine_info(command: str) -> dict[str, Any]:
@@ -108,6 +182,7 @@ def summarise(cells: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, dict[st
             values = [float(r["value"]) for r in results]
             extra_keys = sorted({k for r in results for k in r.get("extra", {})})
             rows[client] = {
+                "transport": results[0].get("transport", ""),
                 "median": statistics.median(values),
                 "min": min(values),
                 "max": max(values),
@@ -189,8 +264,10 @@ def render_markdown(
     clients: Sequence[str],
     notes: Mapping[tuple[str, str], str],
     targets: Sequence[Mapping[str, Any]],
+    startup: Mapping[str, Mapping[str, Any]] | None = None,
+    issue10: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """The whole report: machine, one table per scenario, then the targets for our client.
+    """The whole report: machine, issue 10's table, start-up, one table per scenario, targets.
 
     ``notes`` says why a (scenario, client) cell has no result (skipped, failed, budget).
     """
@@ -208,6 +285,10 @@ def render_markdown(
         " each cell in a fresh client process. Ratios are medians over medians.",
         "",
     ]
+    if issue10:
+        out += _issue10_table(issue10)
+    if startup:
+        out += _startup_table(startup)
     for name in scenarios:
         cell_notes = {c: why for (s, c), why in notes.items() if s == name}
         out += _scenario_table(name, summary.get(name, {}), clients, cell_notes)
@@ -226,3 +307,56 @@ def render_markdown(
             out.append(f"| {label} | " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
+
+
+_REFERENCE_NAMES = {
+    "node-metis": "METIS on Node",
+    "picows": "raw picows",
+    "websockets": "raw websockets",
+    "asyncio": 'python -c "import asyncio"',
+}
+
+
+def _issue10_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = [
+        "### Issue 10: the target table (medians, same run)",
+        "",
+        "| measure | ours | comparison | target | result |",
+        "|---|---:|---:|---|---|",
+    ]
+    for row in rows:
+        client = row["client"]
+        via = f", {row['transport']}" if row.get("transport") else ""
+        who = f"`{client}`{via}" if row["unit"] != "ms" else ""
+        ours = "—" if row["ours"] is None else f"{_number(row['ours'])} {row['unit']}"
+        ours += f" ({who})" if who else ""
+        reference = _REFERENCE_NAMES.get(row["reference"], row["reference"])
+        ratio = row["ratio"]
+        comparison = "—" if ratio is None else f"{ratio:.2f}× {reference}"
+        bound = row["bound"]
+        if bound is None:
+            target, result = "— (information)", "info"
+        else:
+            target = f"{'≥' if row['at_least'] else '≤'} {bound:g}× {reference}"
+            result = "no data" if row["met"] is None else ("met" if row["met"] else "MISSED")
+        lines.append(f"| {row['measure']} | {ours} | {comparison} | {target} | {result} |")
+    return [*lines, ""]
+
+
+def _startup_table(startup: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    lines = [
+        '### Start-up (whole process, ms; ratio to `python -c "import asyncio"`, round by round)',
+        "",
+        "| command | median ms | range (min–max) | × import asyncio | runs |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for entry in startup.values():
+        if "error" in entry:
+            lines.append(f"| {entry['label']} | — | {entry['error']} | — | 0 |")
+            continue
+        ratio = "—" if entry["ratio"] is None else f"{entry['ratio']:.2f}×"
+        span = f"{entry['min_ms']:.0f}–{entry['max_ms']:.0f}"
+        lines.append(
+            f"| {entry['label']} | {entry['median_ms']:.0f} | {span} | {ratio} | {entry['runs']} |"
+        )
+    return [*lines, ""]

@@ -2,7 +2,10 @@
 
 Starts `server.py` in its own process, then runs each (client, scenario) cell in a fresh
 `client.py` process, ``--repeat`` times. Repeats are interleaved (repeat 1 of every cell,
-then repeat 2, …) so a noisy neighbour slows every client alike rather than one. Prints one
+then repeat 2, …) so a noisy neighbour slows every client alike rather than one. Clients in
+another language (`EXTERNAL_CLIENTS`: METIS's WebSocketApi behaviour on Node) run their own
+program with the same arguments; they are skipped, with the reason, where the interpreter is
+missing. The ``startup`` pseudo-scenario times our entry points first (`startup.py`). Prints one
 progress line per cell to stderr, the Markdown report to stdout, and writes it to
 ``--results`` (default ``benchmarks/RESULTS.md``) and, with ``--json``, the raw cells too.
 
@@ -18,15 +21,17 @@ import json
 import os
 import select
 import shlex
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from clients import CLIENTS, DEFAULT_CLIENTS
-from report import check_targets, machine_info, render_markdown, summarise
+from clients import CLIENTS, DEFAULT_CLIENTS, EXTERNAL_CLIENTS
+from report import check_issue10, check_targets, machine_info, render_markdown, summarise
 from scenarios import SCENARIOS
+from startup import measure_startup
 
 __all__ = ["main", "pick_cpus", "run_benchmarks", "start_server", "stop_server"]
 
@@ -35,6 +40,11 @@ OURS = tuple(name for name in CLIENTS if name.startswith("metis"))
 # Guessed cost of a cell (process start included) before any of its runs was seen, in s.
 _FIRST_GUESS_S = 6.0
 _STARTUP_TIMEOUT_S = 20.0
+#: The pseudo-scenario that times start-up (not a per-client cell).
+STARTUP = "startup"
+KNOWN_CLIENTS = (*CLIENTS, *EXTERNAL_CLIENTS)
+KNOWN_SCENARIOS = (*SCENARIOS, STARTUP)
+_NPM_TIMEOUT_S = 180.0
 
 
 def _child_env() -> dict[str, str]:
@@ -93,12 +103,60 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=3)
 
 
-def _run_client(args: list[str], timeout: float) -> dict[str, Any]:
-    """Run `client.py` with ``args``; its JSON line, or an error record (killed on timeout)."""
-    cmd = [sys.executable, str(HERE / "client.py"), *args]
+def prepare_external(name: str) -> str | None:
+    """Make an external client runnable; ``None`` when ready, else why it is skipped.
+
+    Its interpreter must be on PATH. Its dependencies are installed once into its folder
+    with the locked versions (``npm ci``) when they are missing and npm is there.
+    """
+    spec = EXTERNAL_CLIENTS[name]
+    if shutil.which(spec.program) is None:
+        return f"{spec.program} not found on PATH"
+    folder = HERE / spec.folder
+    if spec.program == "node" and not (folder / "node_modules").is_dir():
+        npm = shutil.which("npm")
+        if npm is None:
+            return f"npm not found: run npm install in {folder}"
+        _log(f"installing {name}'s dependencies (npm ci in {folder})")
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=_NPM_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            return f"npm ci timed out after {_NPM_TIMEOUT_S:.0f} s"
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return f"npm ci failed: {tail}"
+    return None
+
+
+def _cell_command(client: str, args: list[str]) -> tuple[list[str], Any]:
+    """The argv of one cell of ``client`` and the function that pins it (or ``None``)."""
+    spec = EXTERNAL_CLIENTS.get(client)
+    if spec is None:
+        return [sys.executable, str(HERE / "client.py"), "--client", client, *args], None
+    program = shutil.which(spec.program) or spec.program
+    cpu = int(args[args.index("--cpu") + 1]) if "--cpu" in args else None
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    return [program, *spec.args, *args], pin
+
+
+def _run_client(client: str, args: list[str], timeout: float) -> dict[str, Any]:
+    """Run one cell of ``client``; its JSON line, or an error record (killed on timeout)."""
+    cmd, pin = _cell_command(client, args)
     try:
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env=_child_env()
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=_child_env(),
+            cwd=HERE,
+            preexec_fn=pin,
         )
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"timed out after {timeout:.0f} s (killed)"}
@@ -126,11 +184,18 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
     deadline = started + args.budget
     clients = [c.strip() for c in args.clients.split(",") if c.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    startup_wanted = STARTUP in scenarios
+    scenarios = [s for s in scenarios if s != STARTUP]
     machine = machine_info(shlex.join(["python", *sys.argv]))
     cells: list[dict[str, Any]] = []
     notes: dict[tuple[str, str], str] = {}
     slowest: dict[tuple[str, str], float] = {}
     server_cpu, client_cpu = pick_cpus(args.pin)
+    startup: dict[str, dict[str, Any]] = {}
+    if startup_wanted:  # first, while no echo server competes for the CPUs
+        began = time.monotonic()
+        startup = measure_startup(args.startup_rounds, _child_env(), client_cpu)
+        _log(f"startup: {args.startup_rounds} rounds ({time.monotonic() - began:.1f} s)")
     server, ports = start_server(server_cpu)
     try:
         port_args = ["--ws-port", str(ports["ws_port"]), "--tcp-port", str(ports["tcp_port"])]
@@ -138,7 +203,13 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
             port_args += ["--cpu", str(client_cpu)]
         runnable = []
         for client in clients:
-            probe = _run_client(["--client", client, "--probe", *port_args], _STARTUP_TIMEOUT_S)
+            why_not = prepare_external(client) if client in EXTERNAL_CLIENTS else None
+            if why_not is not None:
+                _log(f"skip {client}: {why_not}")
+                for scenario in scenarios:
+                    notes[scenario, client] = "skipped: " + why_not
+                continue
+            probe = _run_client(client, ["--probe", *port_args], _STARTUP_TIMEOUT_S)
             if probe.get("ok"):
                 runnable.append(client)
                 continue
@@ -146,14 +217,23 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
             _log(f"skip {client}: {why}")
             for scenario in scenarios:
                 notes[scenario, client] = "skipped: " + why.split(" (")[0]
-        total = args.repeat * len(scenarios) * len(runnable)
+        total = len(runnable) * sum(
+            min(args.repeat, SCENARIOS[s].max_repeat or args.repeat) for s in scenarios
+        )
         index = 0
         for repeat in range(1, args.repeat + 1):
             for scenario in scenarios:
                 n = _scaled_n(scenario, args.quick, args.n_scale)
+                cap = SCENARIOS[scenario].max_repeat
+                if cap is not None and repeat > cap:
+                    continue
                 for client in runnable:
                     index += 1
                     key = (scenario, client)
+                    spec = EXTERNAL_CLIENTS.get(client)
+                    if spec is not None and scenario not in spec.scenarios:
+                        notes[key] = "n/a: not measured for this client"
+                        continue
                     left = deadline - time.monotonic()
                     # Its slowest run so far, else the slowest client's in this scenario.
                     seen = [t for (s, _), t in slowest.items() if s == scenario]
@@ -166,7 +246,8 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
                         raise RuntimeError(f"echo server exited (code {server.returncode})")
                     begin = time.monotonic()
                     record = _run_client(
-                        ["--client", client, "--scenario", scenario, "--n", str(n), *port_args],
+                        client,
+                        ["--scenario", scenario, "--n", str(n), *port_args],
                         min(args.cell_timeout, left),
                     )
                     took = time.monotonic() - begin
@@ -200,6 +281,8 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
         "summary": summary,
         "notes": {f"{s}/{c}": why for (s, c), why in notes.items()},
         "targets": check_targets(summary, ours),
+        "startup": startup,
+        "issue10": check_issue10(summary, startup),
         "_notes": notes,
     }
 
@@ -210,18 +293,27 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="runs per cell (default 3; --quick: 1)")
     parser.add_argument("--n-scale", type=float, default=1.0, help="multiply every N by this")
     parser.add_argument("--clients", default=",".join(DEFAULT_CLIENTS), help="comma-separated")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(KNOWN_SCENARIOS),
+        help=f"comma-separated ({STARTUP!r}: the start-up ratios)",
+    )
+    parser.add_argument(
+        "--startup-rounds", type=int, help="interleaved start-up rounds (default 10; --quick: 5)"
+    )
     parser.add_argument(
         "--no-pin", dest="pin", action="store_false", help="do not pin server and clients to CPUs"
     )
-    parser.add_argument("--budget", type=float, default=290.0, help="whole run, seconds")
+    parser.add_argument("--budget", type=float, default=170.0, help="whole run, seconds")
     parser.add_argument("--cell-timeout", type=float, default=60.0, help="one cell, seconds")
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="'' to skip")
     parser.add_argument("--json", default="", help="also write the raw cells here")
     args = parser.parse_args(argv)
     if args.repeat is None:
         args.repeat = 1 if args.quick else 3
-    for name, known in (("clients", CLIENTS), ("scenarios", SCENARIOS)):
+    if args.startup_rounds is None:
+        args.startup_rounds = 5 if args.quick else 10
+    for name, known in (("clients", KNOWN_CLIENTS), ("scenarios", KNOWN_SCENARIOS)):
         unknown = set(getattr(args, name).split(",")) - set(known) - {""}
         if unknown:
             parser.error(f"unknown {name}: {', '.join(sorted(unknown))}; known: {', '.join(known)}")
@@ -241,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         config["clients"],
         notes,
         outcome["targets"],
+        outcome["startup"],
+        outcome["issue10"],
     )
     print(markdown)
     if args.results:

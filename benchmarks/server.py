@@ -42,11 +42,25 @@ class EchoWSListener(WSListener):
         msg_type = frame.msg_type
         if msg_type is WSMsgType.CLOSE:
             # picows does not answer CLOSE itself: echo the code, then disconnect (§5.5.1).
-            transport.send_close(frame.get_close_code(), frame.get_close_message())
+            # A CLOSE without a code is answered without one: picows' send_close would
+            # write its "no code" value (0), which `ws` rejects as a protocol error.
+            if len(frame.get_payload_as_memoryview()) < 2:
+                transport.send(WSMsgType.CLOSE, b"")
+            else:
+                transport.send_close(frame.get_close_code(), frame.get_close_message())
             transport.disconnect()
         elif msg_type is not WSMsgType.PONG and msg_type is not WSMsgType.PING:
             # The payload view dies when this callback returns; send() copies it first.
             transport.send(msg_type, frame.get_payload_as_memoryview(), frame.fin)
+
+    def pause_writing(self) -> None:
+        """Keep echoing into the buffer: a client that does not read is its own problem.
+
+        (Defined so that picows does not log a warning every time the buffer fills.)
+        """
+
+    def resume_writing(self) -> None:
+        """Nothing was paused (see `pause_writing`)."""
 
 
 class TcpEcho(asyncio.Protocol):

@@ -7,15 +7,18 @@ cell needs; the idle-memory scenario then measures that library and nothing else
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
 from clients.base import Connection, Driver, Endpoints, SkipClient
 
 __all__ = [
     "CLIENTS",
     "DEFAULT_CLIENTS",
+    "EXTERNAL_CLIENTS",
     "Connection",
     "Driver",
     "Endpoints",
+    "ExternalClient",
     "SkipClient",
     "load_driver",
 ]
@@ -31,15 +34,43 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "metis-websockets": ("ws_metis", "MetisWebsocketsDriver"),
 }
 
-#: What `run.py` measures when ``--clients`` is not given.
+
+@dataclass(frozen=True)
+class ExternalClient:
+    """A client in another language: `run.py` runs its program instead of `client.py`.
+
+    The program takes the same arguments (``--scenario``, ``--n``, ``--ws-port``,
+    ``--probe``) and prints the same one JSON line.
+    """
+
+    program: str  # the interpreter, looked up on PATH
+    args: tuple[str, ...]  # before the cell's own arguments; paths relative to benchmarks/
+    folder: str  # its package folder (dependencies installed there), relative to benchmarks/
+    scenarios: tuple[str, ...]  # what it measures; other cells are marked n/a
+
+
+#: Clients that are not Python: METIS's WebSocketApi behaviour on Node (benchmarks/node/).
+EXTERNAL_CLIENTS: dict[str, ExternalClient] = {
+    "node-metis": ExternalClient(
+        program="node",
+        args=("--expose-gc", "node/client.js"),
+        folder="node",
+        scenarios=("sequential", "pipelined", "handshakes", "memory"),
+    ),
+}
+
+#: What `run.py` measures when ``--clients`` is not given. ``metis`` is the default
+#: install (``transport: auto``, picows where it has wheels); ``metis-websockets`` is the
+#: client where picows is missing; ``metis-picows`` (the same as ``metis`` here) is left
+#: out to keep ``make bench`` within about three minutes.
 DEFAULT_CLIENTS: tuple[str, ...] = (
     "raw_tcp",
     "picows",
     "websockets",
     "aiohttp",
     "metis",
-    "metis-picows",
     "metis-websockets",
+    "node-metis",
 )
 
 

@@ -37,7 +37,10 @@ def load_api() -> Any:
 class MetisConnection(Connection):
     """One `WebSocketApi` instance with a ``message`` listener."""
 
-    def __init__(self, api: Any, host: str, port: int, transport: str | None) -> None:
+    def __init__(
+        self, api: Any, host: str, port: int, transport: str | None, driver: MetisDriver
+    ) -> None:
+        self.driver = driver
         options: dict[str, Any] = {"transport": transport} if transport else {}
         self.ws = api(
             host=host,
@@ -68,6 +71,8 @@ class MetisConnection(Connection):
 
     async def open(self) -> None:
         await self.ws.connect()
+        if not self.driver.resolved:  # which library `transport: auto` picked
+            self.driver.resolved = type(self.ws.connection).__module__.split(".")[0]
 
     async def close(self) -> None:
         await self.ws.disconnect()
@@ -96,6 +101,12 @@ class MetisDriver(Driver):
     """`WebSocketApi` connections over the given transport (``None``: the default one)."""
 
     transport: str | None = None
+    #: The library the first connection ran on (``picows`` or ``websockets``).
+    resolved = ""
+
+    def describe(self) -> dict[str, str]:
+        """What the report shows beside this client's figures: the transport it ran on."""
+        return {"transport": self.resolved} if self.resolved else {}
 
     async def start(self) -> None:
         self.api = load_api()
@@ -108,7 +119,7 @@ class MetisDriver(Driver):
 
     def connection(self) -> MetisConnection:
         return MetisConnection(
-            self.api, self.endpoints.host, self.endpoints.ws_port, self.transport
+            self.api, self.endpoints.host, self.endpoints.ws_port, self.transport, self
         )
 
 

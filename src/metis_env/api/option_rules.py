@@ -12,6 +12,7 @@ string of digits, as the original does; unlike it, 0 and values above 65535 are 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 from metis_env.api.errors import ConfigIssue
 from metis_env.api.url import split_host
 
-__all__ = ["BAD", "CHECKERS", "RANGES", "Checker"]
+__all__ = ["BAD", "CHECKERS", "RANGES", "Checker", "split_host_cached"]
 
 #: Inclusive integer ranges ``(min, max)`` by field name; ``None`` as max means no upper bound.
 RANGES: Mapping[str, tuple[int, int | None]] = MappingProxyType(
@@ -40,6 +41,11 @@ RANGES: Mapping[str, tuple[int, int | None]] = MappingProxyType(
         "min_uptime": (0, 3600000),
     }
 )
+
+#: `split_host` memoised: options are built once per client, usually from the same few hosts,
+#: and the host is taken apart twice per build (its checker, then the path/query rule).
+#: Its result is an immutable tuple; a host that fails raises again each time (not cached).
+split_host_cached = functools.lru_cache(maxsize=256)(split_host)
 
 BAD: Any = object()  # a checker's "this value failed" marker (its issue is already recorded)
 Checker = Callable[[str, Any, list[ConfigIssue]], Any]
@@ -132,7 +138,7 @@ def _host(key: str, value: Any, issues: list[ConfigIssue]) -> Any:
         return _bad(issues, key, value, rule)
     if value:  # "" means "no host" (localhost), as in the original
         try:
-            split_host(value)
+            split_host_cached(value)
         except ValueError as exc:
             return _bad(issues, key, value, str(exc))
     return value

@@ -26,20 +26,21 @@ For tests that need delays below the ranges (say a 20 ms reconnect delay), pydan
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from metis_env.api.errors import ConfigIssue, InvalidConfigurationError
-from metis_env.api.option_rules import BAD, CHECKERS, RANGES
+from metis_env.api.option_rules import BAD, CHECKERS, RANGES, split_host_cached
 from metis_env.api.secrets import REDACTED, is_secret_key, redact_mapping
-from metis_env.api.url import build_url, default_port, split_host
+from metis_env.api.url import build_url, default_port
 
 __all__ = [
     "ALIASES",
@@ -106,7 +107,7 @@ def _check(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], lis
         issues.append(ConfigIssue(key=name("key_file"), value=get("key_file"), rule=rule))
     host = values.get("host")
     if isinstance(host, str) and host:  # passed its checks, so split_host succeeds
-        parts = split_host(host)
+        parts = split_host_cached(host)
         for field, inline in (("path", parts.path), ("query", parts.query)):
             given = values.get(field)
             if inline and given and given is not BAD:
@@ -123,7 +124,11 @@ class WebSocketApiOptions(BaseModel):
     but wraps the error in its ``ValidationError``, so prefer `parse`. Instances are frozen.
     """
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="allow", strict=True)
+    # defer_build: pydantic's validator and serializer are built on first use (model_dump,
+    # model_validate, JSON schema), not at import; `__init__` never needs them (see there).
+    model_config = ConfigDict(
+        frozen=True, populate_by_name=True, extra="allow", strict=True, defer_build=True
+    )
 
     # Where to connect (see metis_env.api.url for how these make the URL)
     protocol: Literal["ws", "wss"] = "ws"
@@ -161,14 +166,28 @@ class WebSocketApiOptions(BaseModel):
     proxy: str | None = None
 
     def __init__(self, /, **data: Any) -> None:
-        """Validate ``data`` (keys in either spelling); see `parse` for the contract."""
+        """Validate ``data`` (keys in either spelling); see `parse` for the contract.
+
+        The checkers of `option_rules` are the validation: every field has one, and each
+        returns the value to store, already of the field's type (and a copy of any dict or
+        list given). So the checked values are set the way pydantic's ``model_construct``
+        sets them, without running pydantic's validator a second time: that keeps the
+        model's schema unbuilt at import and saves its cost on every connect.
+        ``tests/api/test_options_pydantic_agrees.py`` checks that pydantic's own strict
+        validation accepts every value the checkers let through, unchanged.
+        """
         values, extras, issues = _check(data)
         if issues:
             raise InvalidConfigurationError(issues)
-        try:
-            super().__init__(**values, **extras)
-        except ValidationError as exc:  # a backstop: _check should have caught it first
-            raise InvalidConfigurationError(_translate(exc)) from None
+        fields = dict(_DEFAULT_VALUES)
+        for field, factory in _DEFAULT_FACTORIES:
+            fields[field] = factory()
+        fields.update(values)
+        _setattr = object.__setattr__
+        _setattr(self, "__dict__", fields)
+        _setattr(self, "__pydantic_fields_set__", set(values))
+        _setattr(self, "__pydantic_extra__", extras)
+        _setattr(self, "__pydantic_private__", None)
 
     @classmethod
     def parse(
@@ -199,8 +218,13 @@ class WebSocketApiOptions(BaseModel):
 
     @property
     def url(self) -> str:
-        """The URL `connect()` opens, built by `build_url`."""
-        return build_url(self)
+        """The URL `connect()` opens, built by `build_url` (memoised: every client asks once)."""
+        query = self.query
+        key = tuple(query.items()) if isinstance(query, dict) else query
+        try:
+            return _url_of(self.protocol, self.host, self.port, self.path, key)
+        except TypeError:  # unhashable parts: only unvalidated options (model_construct)
+            return build_url(self)
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -233,6 +257,27 @@ class WebSocketApiOptions(BaseModel):
         yield from ((key, shown[key]) for key in self.extra)
 
 
+class _UrlParts(NamedTuple):
+    protocol: str
+    host: str | None
+    port: int | None
+    path: str
+    query: str | dict[str, str] | None
+
+
+@functools.lru_cache(maxsize=256)
+def _url_of(
+    protocol: str,
+    host: str | None,
+    port: int | None,
+    path: str,
+    query: str | tuple[tuple[str, str], ...] | None,
+) -> str:
+    """`build_url` of these parts; ``query`` as a string or the (key, value) pairs in order."""
+    shown = dict(query) if isinstance(query, tuple) else query
+    return build_url(_UrlParts(protocol, host, port, path, shown))
+
+
 def _redact_query(query: str | dict[str, str] | None) -> str | dict[str, str] | None:
     if isinstance(query, dict):
         return {k: REDACTED if is_secret_key(k) else v for k, v in query.items()}
@@ -252,17 +297,6 @@ def _redact_proxy(proxy: str) -> str:
     return proxy.replace(f":{password}@", f":{REDACTED}@", 1) if password else proxy
 
 
-def _translate(exc: ValidationError) -> list[ConfigIssue]:
-    return [
-        ConfigIssue(
-            key=".".join(str(part) for part in err["loc"]) or "config",
-            value=err.get("input"),
-            rule=err["msg"],
-        )
-        for err in exc.errors()
-    ]
-
-
 _FIELDS = WebSocketApiOptions.model_fields
 #: Python field name -> configs.json key (camelCase; the same word when there is no alias).
 ALIASES: Mapping[str, str] = MappingProxyType({f: i.alias or f for f, i in _FIELDS.items()})
@@ -272,5 +306,13 @@ KNOWN_KEYS: tuple[str, ...] = tuple(ALIASES.values())
 DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {f: i.get_default(call_default_factory=True) for f, i in _FIELDS.items()}
 )
+#: What `WebSocketApiOptions.__init__` starts from: plain defaults, and fields whose default
+#: comes from a factory (a fresh {} or [] for each instance).
+_DEFAULT_FACTORIES: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+    (f, cast("Callable[[], Any]", i.default_factory))
+    for f, i in _FIELDS.items()
+    if i.default_factory is not None
+)
+_DEFAULT_VALUES = {f: i.default for f, i in _FIELDS.items() if i.default_factory is None}
 _FIELD_FOR_KEY = {**{f: f for f in ALIASES}, **{a: f for f, a in ALIASES.items()}}
 _NORMALISED = {key.lower(): key for key in KNOWN_KEYS}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +23,9 @@ async def until_sigterm(work: Coroutine[Any, Any, None]) -> None:
     must then close its clients with 1001 and return, not die with the signal. Where the
     loop cannot take signal handlers (Windows), SIGTERM keeps its default action.
     """
+    import asyncio
+    import signal
+
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
     terminated = False
@@ -84,6 +85,8 @@ def serve(
     Either signal closes every client with 1001 (going away), prints ``simulator stopped``
     and exits 0.
     """
+    import asyncio
+
     from metis_env.simulator import serve as serve_simulator
 
     from .ui import Ui
