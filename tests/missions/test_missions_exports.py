@@ -9,7 +9,7 @@ from pathlib import Path
 import metis_env.missions as missions
 
 PACKAGE = Path(missions.__file__).parent
-PUBLIC = ["apply", "changes", "commands", "errors", "loader", "mission", "model", "resolve"]
+PUBLIC = ["applying", "changes", "commands", "errors", "loader", "mission", "model", "resolve"]
 PUBLIC += ["snapshot", "triggers", "views"]
 
 

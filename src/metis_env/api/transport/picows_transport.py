@@ -45,6 +45,9 @@ from metis_env.api.transport.base import OpenRequest, TransportListener
 
 #: Initial read buffer per connection (bytes); see `PicowsConnector.open`.
 READ_BUFFER_INIT = 2048
+#: picows over asyncio's own transports instead of aiofastnet: about 5 KiB less per idle
+#: connection, with no CPU cost we could measure (benchmarks/README.md).
+USE_AIOFASTNET = False
 
 __all__ = ["PicowsConnector", "PicowsTransport", "State"]
 
@@ -125,6 +128,7 @@ class PicowsConnector:
                     # Grows exponentially when a frame does not fit. A smaller start saves
                     # idle memory but means more, smaller reads under load (see benchmarks).
                     read_buffer_init_size=READ_BUFFER_INIT,
+                    use_aiofastnet=USE_AIOFASTNET,
                 )
             if not isinstance(conn, PicowsTransport):
                 raise ConnectError(
