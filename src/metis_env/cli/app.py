@@ -15,13 +15,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-# The commands register themselves on the app when their modules are imported.
-from . import commands, run_command, serving
+# The commands register themselves on the app when their modules are imported, in the
+# order `--help` lists them.
+from . import run_command  # isort: skip
+from . import commands, serving  # isort: skip
 from .base import app, parse_overrides
 
 __all__ = ["app", "main", "parse_overrides"]
 
-_COMMAND_MODULES = (commands, run_command, serving)
+_COMMAND_MODULES = (run_command, commands, serving)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

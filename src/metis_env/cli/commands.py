@@ -39,8 +39,7 @@ def list_(root: RootArg = None, examples: ExamplesOpt = False, json_mode: JsonOp
 
 @app.command()
 def check(root: RootArg = None, examples: ExamplesOpt = False, json_mode: JsonOpt = False) -> None:
-    """Validate environments, targets and configs; every problem with its file (exit 2 on
-    any error)."""
+    """Validate environments, targets and configs: each problem with its file (exit 2 on errors)."""
     from .catalog import build_check
     from .ui import Ui
 

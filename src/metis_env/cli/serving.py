@@ -79,11 +79,10 @@ def serve(
         int, typer.Option(metavar="N", help="Messages (and headers) kept in memory.")
     ] = 10_000,
 ) -> None:
-    """Run the simulator (the seed protocol, a --script, or a --replay) until Ctrl-C or
-    SIGTERM; prints its URL.
+    """Run the simulator (seed protocol, --script or --replay) until Ctrl-C or SIGTERM.
 
-    Either signal closes every client with 1001 (going away), prints ``simulator stopped``
-    and exits 0.
+    It prints its URL. Either signal closes every client with 1001 (going away), prints
+    ``simulator stopped`` and exits 0.
     """
     import asyncio
 
