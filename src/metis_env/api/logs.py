@@ -18,39 +18,20 @@ import functools
 import logging
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from metis_env.api.secrets import REDACTED, is_secret_key, redact_text
+from metis_env.api.secrets import is_secret_key, redact_text, redact_url
 
 __all__ = ["RedactingLogger", "log_event", "redacted_url", "url_secrets"]
 
 
-def _redact_query(query: str) -> str:
-    pairs = [pair.partition("=") for pair in query.split("&")]
-    return "&".join(
-        key + eq + (REDACTED if eq and value and is_secret_key(unquote(key)) else value)
-        for key, eq, value in pairs
-    )
-
-
 @functools.lru_cache(maxsize=256)
 def redacted_url(url: str) -> str:
-    """Return ``url`` with secret query values and any password replaced by ``***``.
+    """`metis_env.api.secrets.redact_url`, cached: URLs are redacted on every log line.
 
-    ``ws://h:80/ws?token=abc&room=1`` -> ``ws://h:80/ws?token=***&room=1``. Keys are judged
-    by `metis_env.api.secrets.is_secret_key` (token, password, key, secret, authorization…).
-    A URL that cannot be parsed is returned with its whole query hidden.
+    ``ws://h:80/ws?token=abc&room=1`` -> ``ws://h:80/ws?token=***&room=1``.
     """
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password:
-            netloc = netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
-    except ValueError:
-        head, sep, _ = url.partition("?")
-        return head + (sep + REDACTED if sep else "")
-    query = _redact_query(parts.query) if parts.query else parts.query
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return redact_url(url)
 
 
 def url_secrets(url: str, headers: Mapping[str, str] | None = None) -> list[str]:

@@ -33,13 +33,18 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, cast
-from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from metis_env.api.errors import ConfigIssue, InvalidConfigurationError
 from metis_env.api.option_rules import BAD, CHECKERS, RANGES, split_host_cached
-from metis_env.api.secrets import REDACTED, is_secret_key, redact_mapping
+from metis_env.api.secrets import (
+    REDACTED,
+    is_secret_key,
+    redact_mapping,
+    redact_query,
+    redact_url,
+)
 from metis_env.api.url import build_url, default_port
 
 __all__ = [
@@ -281,20 +286,11 @@ def _url_of(
 def _redact_query(query: str | dict[str, str] | None) -> str | dict[str, str] | None:
     if isinstance(query, dict):
         return {k: REDACTED if is_secret_key(k) else v for k, v in query.items()}
-    if not query:
-        return query
-    pairs = [pair.partition("=") for pair in query.split("&")]
-    return "&".join(
-        k + eq + (REDACTED if eq and is_secret_key(unquote(k)) else v) for k, eq, v in pairs
-    )
+    return redact_query(query) if query else query
 
 
 def _redact_proxy(proxy: str) -> str:
-    try:
-        password = urlsplit(proxy).password
-    except ValueError:
-        return proxy
-    return proxy.replace(f":{password}@", f":{REDACTED}@", 1) if password else proxy
+    return redact_url(proxy)
 
 
 _FIELDS = WebSocketApiOptions.model_fields
