@@ -34,7 +34,7 @@ class Features:
     def on_message(self, event: MessageEvent) -> None:
         """A message arrived (before the ``message`` listeners run)."""
         requests = self.requests
-        if requests.in_flight:
+        if requests.tables:  # a dict: truthy only while a request waits
             requests.on_message(event)
         inbox = self.inbox
         if inbox.waiters or inbox.streams is not None:

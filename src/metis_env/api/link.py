@@ -22,7 +22,7 @@ from metis_env.api.events import MessageEvent
 from metis_env.api.keepalive import Keepalive
 from metis_env.api.logs import log_event, redacted_url
 from metis_env.api.options import WebSocketApiOptions
-from metis_env.api.stats import ClientStats, wire_len
+from metis_env.api.stats import ClientStats
 from metis_env.api.tls import build_ssl_context
 from metis_env.api.transport.base import OpenRequest, Transport
 
@@ -85,7 +85,12 @@ class Link:
         host = self.host
         stats = host.stats
         stats.messages_in += 1
-        stats.bytes_in += wire_len(data)
+        # UTF-8 bytes on the wire (wire_len, inlined: ASCII text needs no encoding to count).
+        stats.bytes_in += (
+            len(data)
+            if type(data) is bytes or data.isascii()
+            else len(data.encode("utf-8"))  # type: ignore[union-attr]
+        )
         host.deliver(MessageEvent(data))
 
     def on_pong(self, data: bytes) -> None:

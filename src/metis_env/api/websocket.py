@@ -21,7 +21,6 @@ from metis_env.api.clock import AsyncioClock, Clock
 from metis_env.api.closecodes import check_close
 from metis_env.api.codec import encode
 from metis_env.api.core import inputs as inp
-from metis_env.api.core.states import Open
 from metis_env.api.driver import Driver, OnOpen, coerce_options, opening_link
 from metis_env.api.errors import EncodeError, MetisEnvError, NotConnectedError
 from metis_env.api.events import (
@@ -42,7 +41,7 @@ from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.port import WireTap
 from metis_env.api.requests import Correlation
 from metis_env.api.state import ReadyState
-from metis_env.api.stats import StatsSnapshot, wire_len
+from metis_env.api.stats import StatsSnapshot
 from metis_env.api.subscriptions import Subscription
 from metis_env.api.tracking import register_client
 from metis_env.api.transport import Connector
@@ -332,11 +331,13 @@ class WebSocketApi:
                 return failed_handle("send()", exc)
         driver = self._driver
         core = driver.core
-        link = core.link
-        if link is not None:  # opening or open
+        link = core.open_link
+        if link is None and core.link is not None:  # opening
+            if opening_link.get() is not core.link:
+                return driver.outbox.enqueue(payload, bounded=False)  # keep the order
+            link = core.link
+        if link is not None:
             outbox = driver.outbox
-            if type(core.state) is not Open and opening_link.get() is not link:
-                return outbox.enqueue(payload, bounded=False)  # opening: keep the order
             transport = link.transport  # type: ignore[attr-defined]
             try:
                 if outbox.backlog or not transport.try_send(payload):
@@ -345,7 +346,11 @@ class WebSocketApi:
                 return failed_handle("send()", exc)
             stats = driver.stats
             stats.messages_out += 1
-            stats.bytes_out += wire_len(payload)
+            stats.bytes_out += (
+                len(payload)
+                if type(payload) is bytes or payload.isascii()
+                else len(payload.encode("utf-8"))  # type: ignore[union-attr]
+            )
             if driver.taps:
                 driver.tap("sent", payload)
             return driver.sent_now()

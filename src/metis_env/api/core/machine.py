@@ -68,7 +68,7 @@ class ClientCore:
         url: the client's URL as shown in errors (redacted).
     """
 
-    __slots__ = ("_next", "_state", "close_timeout", "link", "policy", "url")
+    __slots__ = ("_next", "_state", "close_timeout", "link", "open_link", "policy", "url")
 
     def __init__(self, policy: ReconnectPolicy, close_timeout: float, url: str) -> None:
         self.policy = policy
@@ -77,6 +77,8 @@ class ClientCore:
         # The phase, and the live link derived from it (kept in step by the setter).
         self._state: Phase = _IDLE
         self.link: object | None = None
+        # The link only while the phase is Open (the send hot path reads this one).
+        self.open_link: object | None = None
         # Source of dial and timer numbers.
         self._next = 0
 
@@ -105,6 +107,7 @@ class ClientCore:
             )
         self._state = new
         self.link = new.link if isinstance(new, Opening | Open) else None
+        self.open_link = new.link if isinstance(new, Open) else None
 
     @property
     def ready_state(self) -> ReadyState:
