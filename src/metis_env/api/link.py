@@ -86,11 +86,10 @@ class Link:
         stats = host.stats
         stats.messages_in += 1
         # UTF-8 bytes on the wire (wire_len, inlined: ASCII text needs no encoding to count).
-        stats.bytes_in += (
-            len(data)
-            if type(data) is bytes or data.isascii()
-            else len(data.encode("utf-8"))  # type: ignore[union-attr]
-        )
+        if type(data) is str and not data.isascii():
+            stats.bytes_in += len(data.encode("utf-8"))
+        else:
+            stats.bytes_in += len(data)
         host.deliver(MessageEvent(data))
 
     def on_pong(self, data: bytes) -> None:
