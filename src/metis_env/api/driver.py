@@ -18,6 +18,7 @@ from metis_env.api.clock import Cancellable, Clock
 from metis_env.api.core import actions as act
 from metis_env.api.core import inputs as inp
 from metis_env.api.core.machine import ClientCore
+from metis_env.api.core.outcomes import closed_error
 from metis_env.api.core.policy import ReconnectPolicy
 from metis_env.api.errors import ConfigError, ConnectError
 from metis_env.api.events import ErrorEvent, Event, EventEmitter, MessageEvent
@@ -130,16 +131,21 @@ class Driver:
         # Dial tasks and timers in flight, by their number.
         self._dials: dict[int, asyncio.Task[None]] = {}
         self._timers: dict[int, Cancellable] = {}
-        self.features = Features(
-            Port(
-                send=client.send,
-                withdraw=self.withdraw,
-                live=lambda: self.core.link,
-                clock=clock,
-                url=shown_url,
-                auto_reconnect=options.auto_reconnect,
-            )
+        self.features = Features(self._port)
+
+    def _port(self) -> Port:
+        """What a feature may use of the client (built when the first feature is)."""
+        return Port(
+            send=self.client.send,
+            withdraw=self.withdraw,
+            live=self._live,
+            clock=self.clock,
+            url=self.shown_url,
+            auto_reconnect=self.options.auto_reconnect,
         )
+
+    def _live(self) -> object | None:
+        return self.core.link
 
     # ------------------------------------------------------------------ inputs
 
@@ -217,41 +223,42 @@ class Driver:
     # ------------------------------------------------------------------ actions
 
     def _do(self, action: act.Action) -> None:
-        if isinstance(action, act.Emit):
-            if action.while_in is None or self.core.state is action.while_in:
-                self.events.emit(action.event)
-        elif isinstance(action, act.Settle):
-            for handle in action.handles:
-                settle(handle, action.error)  # type: ignore[arg-type]
-        elif isinstance(action, act.Dial):
-            self._dials[action.dial] = asyncio.get_running_loop().create_task(
-                self._dial(action.dial)
-            )
-        elif isinstance(action, act.CancelDial):
-            task = self._dials.pop(action.dial, None)
-            if task is not None:
-                task.cancel()
-        elif isinstance(action, act.RunOpening):
-            self._run_opening(action.link)
-        elif isinstance(action, act.SendClose):
-            self._send_close(action)
-        elif isinstance(action, act.Abort):
-            link = action.link
-            if isinstance(link, Link):
-                link.abort()
-        elif isinstance(action, act.LinkDown):
-            self._link_down(action)
-        elif isinstance(action, act.Stopped):
-            self.features.on_stopped(action.error)
-        elif isinstance(action, act.ArmTimer):
-            number = action.timer
-            self._timers[number] = self.clock.call_later(
-                action.delay, lambda: self._timer_fired(number)
-            )
-        elif isinstance(action, act.DisarmTimer):
-            timer = self._timers.pop(action.timer, None)
-            if timer is not None:
-                timer.cancel()
+        _PERFORM[type(action)](self, action)
+
+    def _emit(self, action: act.Emit) -> None:
+        if action.while_in is None or self.core.state is action.while_in:
+            self.events.emit(action.event)
+
+    def _settle(self, action: act.Settle) -> None:
+        for handle in action.handles:
+            settle(handle, action.error)  # type: ignore[arg-type]
+
+    def _start_dial(self, action: act.Dial) -> None:
+        self._dials[action.dial] = asyncio.get_running_loop().create_task(self._dial(action.dial))
+
+    def _cancel_dial(self, action: act.CancelDial) -> None:
+        task = self._dials.pop(action.dial, None)
+        if task is not None:
+            task.cancel()
+
+    def _abort(self, action: act.Abort) -> None:
+        link = action.link
+        if isinstance(link, Link):
+            link.abort()
+
+    def _stopped(self, action: act.Stopped) -> None:
+        self.features.on_stopped(action.error)
+
+    def _arm_timer(self, action: act.ArmTimer) -> None:
+        number = action.timer
+        self._timers[number] = self.clock.call_later(
+            action.delay, lambda: self._timer_fired(number)
+        )
+
+    def _disarm_timer(self, action: act.DisarmTimer) -> None:
+        timer = self._timers.pop(action.timer, None)
+        if timer is not None:
+            timer.cancel()
 
     def _timer_fired(self, number: int) -> None:
         if self._timers.pop(number, None) is not None:
@@ -295,7 +302,8 @@ class Driver:
         if link.closed is not None:  # it closed before open() returned
             self.feed(inp.Closed(link, *link.closed))
 
-    def _run_opening(self, link: object) -> None:
+    def _run_opening(self, action: act.RunOpening) -> None:
+        link = action.link
         assert isinstance(link, Link)
         self.stats.opened(self.clock.time())
         if self.taps:
@@ -360,9 +368,16 @@ class Driver:
         link = action.link
         if not isinstance(link, Link) or link.transport is None:
             return
-        task = asyncio.get_running_loop().create_task(
-            link.transport.close(action.code, action.reason)
-        )
+        transport = link.transport
+        start_close = getattr(transport, "start_close", None)
+        if start_close is not None:  # no task: the transport's on_close reports the end
+            try:
+                start_close(action.code, action.reason)
+            except Exception as exc:  # a transport bug: drop the connection, never hang
+                log_event(logger, logging.DEBUG, "close.error", "", "closing failed: %r", exc)
+                transport.abort()
+            return
+        task = asyncio.get_running_loop().create_task(transport.close(action.code, action.reason))
         link.closing_task = task
         task.add_done_callback(_log_close_failure)
 
@@ -371,10 +386,13 @@ class Driver:
         if isinstance(link, Link):
             link.stop()
         if self.taps:
-            self.tap("closed", action.code, getattr(action.error, "reason", ""))
+            self.tap("closed", action.code, action.reason)
         self.stats.closed()
         requeue = action.requeue and self.options.queue_while_disconnected
-        self.outbox.connection_lost(requeue=requeue, error=action.error)  # type: ignore[arg-type]
+        error = action.error
+        if error is None and self.outbox.backlog:  # a clean close: the error only when needed
+            error = closed_error(self.shown_url, action.code, action.reason, None)
+        self.outbox.connection_lost(requeue=requeue, error=error)  # type: ignore[arg-type]
         self.features.on_close(action.code, action.manual)
 
     def withdraw(self, handles: set[asyncio.Future[Any]]) -> list[asyncio.Future[Any]]:
@@ -384,6 +402,22 @@ class Driver:
         if taken:
             self.outbox.replace_queue([item for item in queue if item[1] not in handles])
         return [h for h in taken if h is not None]
+
+
+#: What the driver does for each kind of action (one dict lookup, not a chain of tests).
+_PERFORM: dict[type[Any], Callable[[Driver, Any], None]] = {
+    act.Emit: Driver._emit,
+    act.Settle: Driver._settle,
+    act.Dial: Driver._start_dial,
+    act.CancelDial: Driver._cancel_dial,
+    act.RunOpening: Driver._run_opening,
+    act.SendClose: Driver._send_close,
+    act.Abort: Driver._abort,
+    act.LinkDown: Driver._link_down,
+    act.Stopped: Driver._stopped,
+    act.ArmTimer: Driver._arm_timer,
+    act.DisarmTimer: Driver._disarm_timer,
+}
 
 
 def _log_close_failure(task: asyncio.Task[None]) -> None:

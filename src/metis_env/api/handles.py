@@ -25,39 +25,69 @@ class Handle(asyncio.Future[T]):
 
     _observed = False
     _what = "operation"
+    # Set while a failure waits to be looked at; logs it when dropped unlooked-at.
+    _watch: _Unobserved | None = None
 
     def __await__(self) -> Generator[Any, None, T]:
-        self._observed = True
+        self._observed = True  # _observe, inlined: every await passes here
+        if self._watch is not None:
+            self._observe()
         return super().__await__()
 
     __iter__ = __await__
 
     def result(self) -> T:
         self._observed = True
+        if self._watch is not None:
+            self._observe()
         return super().result()
 
     def exception(self) -> BaseException | None:
-        self._observed = True
+        self._observe()
         return super().exception()
 
-    def __del__(self) -> None:
-        if not self.done() or self.cancelled():
-            return
-        exc = super().exception()  # marks it retrieved for asyncio, too
-        if exc is not None and not self._observed:
-            from metis_env.api.logs import log_event  # local: logs is a leaf, keep it so
+    def set_exception(self, exception: type | BaseException) -> None:
+        super().set_exception(exception)
+        error = super().exception()  # marks it retrieved for asyncio: we report it instead
+        if not self._observed and error is not None:
+            # Only failures pay for the watch (a handle with __del__ would cost every send).
+            self._watch = _Unobserved(self._what, error)
 
-            url = getattr(exc, "url", None) or ""
-            log_event(
-                logger,
-                logging.WARNING,
-                "handle.unawaited",
-                url,
-                "%s failed and nobody awaited it: %s",
-                self._what,
-                exc,
-                operation=self._what,
-            )
+    def _observe(self) -> None:
+        self._observed = True
+        watch = self._watch
+        if watch is not None:
+            watch.armed = False
+            self._watch = None
+
+
+class _Unobserved:
+    """Logs a failed handle's error when the handle is dropped without anyone looking."""
+
+    __slots__ = ("armed", "error", "what")
+
+    def __init__(self, what: str, error: BaseException) -> None:
+        self.what = what
+        self.error = error
+        self.armed = True
+
+    def __del__(self) -> None:
+        if not self.armed:
+            return
+        from metis_env.api.logs import log_event  # local: logs is a leaf, keep it so
+
+        exc = self.error
+        url = getattr(exc, "url", None) or ""
+        log_event(
+            logger,
+            logging.WARNING,
+            "handle.unawaited",
+            url,
+            "%s failed and nobody awaited it: %s",
+            self.what,
+            exc,
+            operation=self.what,
+        )
 
 
 def new_handle(what: str) -> Handle[Any]:

@@ -181,9 +181,18 @@ class WebSocketApiOptions(BaseModel):
         ``tests/api/test_options_pydantic_agrees.py`` checks that pydantic's own strict
         validation accepts every value the checkers let through, unchanged.
         """
-        values, extras, issues = _check(data)
-        if issues:
-            raise InvalidConfigurationError(issues)
+        key = _checked_key(data)
+        values = _CHECKED.get(key) if key is not None else None
+        if values is None:
+            values, extras, issues = _check(data)
+            if issues:
+                raise InvalidConfigurationError(issues)
+            if key is not None and not extras:
+                if len(_CHECKED) >= _CHECKED_MAX:
+                    _CHECKED.clear()
+                _CHECKED[key] = values
+        else:
+            extras = {}
         fields = dict(_DEFAULT_VALUES)
         for field, factory in _DEFAULT_FACTORIES:
             fields[field] = factory()
@@ -260,6 +269,25 @@ class WebSocketApiOptions(BaseModel):
             if getattr(self, field) != DEFAULTS[field]:
                 yield field, shown[info.alias or field]
         yield from ((key, shown[key]) for key in self.extra)
+
+
+#: Checked values of recent configs made only of scalars (str, int, float, bool, None): one
+#: program builds many clients from one config, and each then skips the checks. Keyed by
+#: the keys, the values and their types (``True == 1``, but ``port: True`` is an error and
+#: ``port: 1`` is not). Only configs without unknown keys are kept, so a misspelt key warns
+#: every time.
+_CHECKED: dict[tuple[Any, ...], dict[str, Any]] = {}
+_CHECKED_MAX = 64
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _checked_key(data: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    types = tuple(map(type, data.values()))
+    if not _SCALARS.issuperset(types):  # a dict, list or tuple inside: check it every time
+        return None
+    return (tuple(data.items()), types)
 
 
 class _UrlParts(NamedTuple):

@@ -81,11 +81,12 @@ class Subscription:
 class Subscriptions:
     """The subscriptions of one client, in the order they were made."""
 
-    def __init__(self, port: Port) -> None:
+    def __init__(self, port: Port, opened: object | None = None) -> None:
         self._port = port
         self._subs: list[Subscription] = []
-        # The connection the replay last ran on; sends to it go out at once.
-        self._live: object | None = None
+        # The connection the replay last ran on; sends to it go out at once. ``opened``: the
+        # link already through its opening phase when this is built (on first subscribe).
+        self._live: object | None = opened
         # Handles of subscription sends not written yet (purged from the queue on a drop);
         # created on first use, as an idle client should not pay for an empty set.
         self._unwritten: set[asyncio.Future[Any]] | None = None

@@ -29,28 +29,28 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Dial:
     """Start opening a connection, reporting back with number ``dial``."""
 
     dial: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CancelDial:
     """Abandon dial number ``dial`` (drop its connection if it opened meanwhile)."""
 
     dial: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunOpening:
     """Run the opening phase on ``link``: open hooks, replay, queue flush; keepalive starts."""
 
     link: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SendClose:
     """Start the closing handshake on ``link``."""
 
@@ -59,36 +59,39 @@ class SendClose:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Abort:
     """Drop ``link``'s TCP connection now."""
 
     link: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LinkDown:
     """``link`` is gone: stop its keepalive and tell the outbox and features.
 
     ``manual``: the user closed it (or does not want it); ``requeue``: unwritten messages go
-    back to the queue for the next connection rather than failing.
+    back to the queue for the next connection rather than failing. ``error`` is None for a
+    clean close the user asked for: the driver builds one (`closed_error`) only if a
+    message is left to fail with it.
     """
 
     link: object
     code: int
-    error: BaseException
+    error: BaseException | None
     manual: bool
     requeue: bool
+    reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stopped:
     """The client will not reconnect on its own: waiting for messages ends with ``error``."""
 
     error: BaseException
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ArmTimer:
     """Feed ``TimerFired(timer)`` after ``delay`` seconds."""
 
@@ -96,14 +99,14 @@ class ArmTimer:
     delay: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DisarmTimer:
     """Forget timer number ``timer``."""
 
     timer: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Emit:
     """Dispatch ``event`` to the listeners.
 
@@ -115,7 +118,7 @@ class Emit:
     while_in: object | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Settle:
     """Complete each handle: with ``error`` when given, else successfully."""
 

@@ -17,14 +17,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Connect:
     """The user called ``connect()``; ``handle`` settles when the connection is ready."""
 
     handle: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Disconnect:
     """The user called ``disconnect(code, reason)`` (already validated)."""
 
@@ -33,7 +33,7 @@ class Disconnect:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Dialed:
     """Dial number ``dial`` completed its handshake: ``link`` is open."""
 
@@ -41,7 +41,7 @@ class Dialed:
     link: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DialFailed:
     """Dial number ``dial`` failed with ``error`` (a connect error)."""
 
@@ -49,14 +49,14 @@ class DialFailed:
     error: BaseException
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OpeningDone:
     """The opening phase of ``link`` finished (hooks, replay, queue flush)."""
 
     link: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OpeningFailed:
     """An open hook of ``link`` raised ``error``."""
 
@@ -64,7 +64,7 @@ class OpeningFailed:
     error: BaseException
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Closed:
     """``link`` is closed: ``code`` (1006 without a close frame), ``reason``, ``error``."""
 
@@ -74,7 +74,7 @@ class Closed:
     error: BaseException | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TimerFired:
     """Timer number ``timer`` expired."""
 

@@ -18,8 +18,9 @@ Invariants (checked by a stateful property test):
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from metis_env.api.core import actions as act
 from metis_env.api.core import inputs as inp
@@ -92,7 +93,7 @@ class ClientCore:
     @state.setter
     def state(self, new: Phase) -> None:
         old = self._state
-        if type(old) is not type(new):
+        if type(old) is not type(new) and logger.isEnabledFor(logging.DEBUG):
             log_event(
                 logger,
                 logging.DEBUG,
@@ -144,23 +145,10 @@ class ClientCore:
 
     def handle(self, event: inp.Input, now: float) -> list[act.Action]:
         """Apply one input; return what the driver must do, in order."""
-        if isinstance(event, inp.Connect):
-            return self._connect(event.handle)
-        if isinstance(event, inp.Disconnect):
-            return self._disconnect(event)
-        if isinstance(event, inp.Dialed):
-            return self._dialed(event)
-        if isinstance(event, inp.DialFailed):
-            return self._dial_failed(event, now)
-        if isinstance(event, inp.OpeningDone):
-            return self._opening_done(event, now)
-        if isinstance(event, inp.OpeningFailed):
-            return self._opening_failed(event)
-        if isinstance(event, inp.Closed):
-            return self._closed(event.link, event.code, event.reason, event.error, now)
-        return self._timer(event, now)
+        return _HANDLE[type(event)](self, event, now)
 
-    def _connect(self, handle: object) -> list[act.Action]:
+    def _connect(self, event: inp.Connect, now: float) -> list[act.Action]:
+        handle = event.handle
         state = self._state
         if isinstance(state, Idle):
             dial = self._number()
@@ -200,7 +188,7 @@ class ClientCore:
         self.state = Connecting(dial, (handle,), state.series)
         return [act.DisarmTimer(state.timer), act.Dial(dial)]
 
-    def _disconnect(self, event: inp.Disconnect) -> list[act.Action]:
+    def _disconnect(self, event: inp.Disconnect, now: float) -> list[act.Action]:
         state = self._state
         done = act.Settle((event.handle,))
         if isinstance(state, Idle):
@@ -255,7 +243,7 @@ class ClientCore:
         self.state = _IDLE  # Backoff: stop waiting to reconnect
         return [act.DisarmTimer(state.timer), done]
 
-    def _dialed(self, event: inp.Dialed) -> list[act.Action]:
+    def _dialed(self, event: inp.Dialed, now: float) -> list[act.Action]:
         state = self._state
         if not isinstance(state, Connecting) or state.dial != event.dial:
             return [act.Abort(event.link)]  # an attempt we gave up on opened after all
@@ -289,7 +277,7 @@ class ClientCore:
         self.state = Open(state.link, now, series)
         return [act.Settle(state.waiters)] if state.waiters else []
 
-    def _opening_failed(self, event: inp.OpeningFailed) -> list[act.Action]:
+    def _opening_failed(self, event: inp.OpeningFailed, now: float) -> list[act.Action]:
         state = self._state
         if not isinstance(state, Opening) or state.link is not event.link:
             return []
@@ -320,17 +308,19 @@ class ClientCore:
             if isinstance(state, Open):
                 series = self.policy.after_uptime(series, state.opened_at, now)
             decision = self.policy.decide(series, close_code=code, error=error, now=now)
-            gone: list[act.Action] = [act.LinkDown(link, code, lost, manual=False, requeue=True)]
+            gone: list[act.Action] = [
+                act.LinkDown(link, code, lost, manual=False, requeue=True, reason=reason)
+            ]
             events = down_events(code, reason, lost if error is not None else None)
             out = self._after_loss(decision, gone, events, lost)
             if isinstance(state, Opening) and state.waiters:
                 out.append(act.Settle(state.waiters, lost))
             return out
         if isinstance(state, Closing) and state.link is link:
-            lost = closed_error(self.url, code, reason, error)
+            failed = None if error is None else closed_error(self.url, code, reason, error)
             down: list[act.Action] = [
                 act.DisarmTimer(state.timer),
-                act.LinkDown(link, code, lost, manual=True, requeue=False),
+                act.LinkDown(link, code, failed, manual=True, requeue=False, reason=reason),
             ]
             events = down_events(code, reason, None)
             settle: list[act.Action] = [act.Settle(state.waiters)] if state.waiters else []
@@ -394,3 +384,18 @@ class ClientCore:
             )
             return [act.Abort(link), *self._closed(link, 1006, "", error, now)]
         return []
+
+
+#: The transition for each kind of input (one dict lookup, not a chain of tests).
+_HANDLE: dict[type[Any], Callable[[ClientCore, Any, float], list[act.Action]]] = {
+    inp.Connect: ClientCore._connect,
+    inp.Disconnect: ClientCore._disconnect,
+    inp.Dialed: ClientCore._dialed,
+    inp.DialFailed: ClientCore._dial_failed,
+    inp.OpeningDone: ClientCore._opening_done,
+    inp.OpeningFailed: ClientCore._opening_failed,
+    inp.Closed: lambda core, event, now: core._closed(
+        event.link, event.code, event.reason, event.error, now
+    ),
+    inp.TimerFired: ClientCore._timer,
+}

@@ -187,6 +187,16 @@ class PicowsTransport(PicowsFrames):
             with contextlib.suppress(Exception):  # picows' copy of a failure we reported
                 await self._ws.wait_disconnected()
 
+    def start_close(self, code: int = 1000, reason: str = "") -> None:
+        """Begin the closing handshake and return at once; ``on_close`` reports its end.
+
+        The synchronous form of `close` (no task, no waiting): the close frame is written
+        now, and the close timer aborts the connection after ``close_timeout`` as in `close`.
+        """
+        check_close(code, reason)
+        if self._state is State.OPEN:
+            self._send_close(code, reason)
+
     def abort(self) -> None:
         """Drop the TCP connection now; ``on_close`` follows with 1006. Never raises."""
         if self._state is State.CLOSED or self._ws is None:
@@ -262,9 +272,24 @@ class PicowsTransport(PicowsFrames):
         self._emit(self._report_close, code, reason, error)
 
     def _reap(self) -> None:
+        """Retrieve picows' disconnect outcome without a task per connection.
+
+        ``wait_disconnected`` awaits a (shielded) future: run the coroutine to that await,
+        then let a callback on the future retrieve what it ends with. Should picows ever
+        await something else there, a task does the same job.
+        """
         if self._reaped or self._ws is None:
             return
         self._reaped = True
+        waiting = self._ws.wait_disconnected()
+        try:
+            pending = waiting.send(None)
+        except BaseException:  # it finished already: its outcome is retrieved
+            return
+        waiting.close()
+        if isinstance(pending, asyncio.Future):
+            pending.add_done_callback(_retrieve)
+            return
         self._reaper = self._loop.create_task(self._ws.wait_disconnected())
         self._reaper.add_done_callback(_retrieve)
 
@@ -387,6 +412,6 @@ class PicowsTransport(PicowsFrames):
         )
 
 
-def _retrieve(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
