@@ -29,6 +29,7 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "websockets": ("ws_websockets", "WebsocketsDriver"),
     "aiohttp": ("ws_aiohttp", "AiohttpDriver"),
     "picows": ("ws_picows", "PicowsDriver"),
+    "picows-asyncio": ("ws_picows", "PicowsAsyncioDriver"),
     "metis": ("ws_metis", "MetisDriver"),
     "metis-picows": ("ws_metis", "MetisPicowsDriver"),
     "metis-websockets": ("ws_metis", "MetisWebsocketsDriver"),
@@ -62,7 +63,8 @@ EXTERNAL_CLIENTS: dict[str, ExternalClient] = {
 #: What `run.py` measures when ``--clients`` is not given. ``metis`` is the default
 #: install (``transport: auto``, picows where it has wheels); ``metis-websockets`` is the
 #: client where picows is missing; ``metis-picows`` (the same as ``metis`` here) is left
-#: out to keep ``make bench`` within about three minutes.
+#: out to keep ``make bench`` within about three minutes, as is ``picows-asyncio`` (raw
+#: picows over asyncio's own socket transport, as our adapter runs it; `connect_cost.py`).
 DEFAULT_CLIENTS: tuple[str, ...] = (
     "raw_tcp",
     "picows",

@@ -17,7 +17,7 @@ from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_
 
 from clients.base import Connection, Driver
 
-__all__ = ["PicowsConnection", "PicowsDriver"]
+__all__ = ["PicowsAsyncioConnection", "PicowsAsyncioDriver", "PicowsConnection", "PicowsDriver"]
 
 MAX_SIZE = 4 * 1024 * 1024
 _TEXT, _BINARY, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CLOSE
@@ -72,8 +72,13 @@ class PicowsConnection(Connection):
         self.transport: WSTransport
         self.listener: _Listener
 
+    #: picows' own C transport (aiofastnet) when installed, its default; False: asyncio's.
+    use_aiofastnet: bool | None = None
+
     async def open(self) -> None:
-        self.transport, listener = await ws_connect(_Listener, self.url, max_frame_size=MAX_SIZE)
+        self.transport, listener = await ws_connect(
+            _Listener, self.url, max_frame_size=MAX_SIZE, use_aiofastnet=self.use_aiofastnet
+        )
         assert isinstance(listener, _Listener)
         self.listener = listener
 
@@ -109,3 +114,16 @@ class PicowsDriver(Driver):
 
     def connection(self) -> PicowsConnection:
         return PicowsConnection(self.endpoints.ws_url)
+
+
+class PicowsAsyncioConnection(PicowsConnection):
+    """Raw picows over asyncio's own socket transport (``use_aiofastnet=False``)."""
+
+    use_aiofastnet = False
+
+
+class PicowsAsyncioDriver(Driver):
+    """Raw picows as our adapter runs it: over asyncio's socket transport."""
+
+    def connection(self) -> PicowsAsyncioConnection:
+        return PicowsAsyncioConnection(self.endpoints.ws_url)

@@ -24,7 +24,7 @@ from metis_env.api.errors import ConfigError, ConnectError
 from metis_env.api.events import ErrorEvent, Event, EventEmitter, MessageEvent
 from metis_env.api.features import Features
 from metis_env.api.handles import settle
-from metis_env.api.link import Link, build_request
+from metis_env.api.link import Link, build_request, produce_headers
 from metis_env.api.logs import log_event
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.outbox import Outbox
@@ -267,7 +267,10 @@ class Driver:
     async def _dial(self, dial: int) -> None:
         link = Link(self, self.core)
         try:
-            request = await build_request(self.options, self.url, self.headers_factory)
+            produced = None
+            if self.headers_factory is not None:
+                produced = await produce_headers(self.headers_factory)
+            request = build_request(self.options, self.url, produced)
             if self.connector is None:
                 self.connector = get_connector(
                     self.options.transport,

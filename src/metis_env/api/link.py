@@ -26,7 +26,7 @@ from metis_env.api.stats import ClientStats
 from metis_env.api.tls import build_ssl_context
 from metis_env.api.transport.base import OpenRequest, Transport
 
-__all__ = ["Link", "LinkHost", "build_request"]
+__all__ = ["Link", "LinkHost", "build_request", "produce_headers"]
 
 logger = logging.getLogger("metis_env.api")
 
@@ -155,22 +155,27 @@ class Link:
             task.cancel()
 
 
-async def build_request(
-    options: WebSocketApiOptions, url: str, headers_factory: Callable[[], Any] | None
+async def produce_headers(headers_factory: Callable[[], Any]) -> dict[str, str]:
+    """Run a ``headers`` callable (sync or async) for one attempt; check what it returns."""
+    produced = headers_factory()
+    if inspect.isawaitable(produced):
+        produced = await produced
+    if not isinstance(produced, Mapping):
+        raise ConfigError(
+            "headers",
+            type(produced).__name__,
+            "the headers callable must return a dict of str to str",
+        )
+    return {str(k): str(v) for k, v in produced.items()}
+
+
+def build_request(
+    options: WebSocketApiOptions, url: str, produced: Mapping[str, str] | None = None
 ) -> OpenRequest:
-    """The request for one attempt; ``headers_factory`` (sync or async) runs every time."""
+    """The request for one attempt; ``produced``: the headers callable's answer, if any."""
     headers: dict[str, str] = dict(options.headers)
-    if headers_factory is not None:
-        produced = headers_factory()
-        if inspect.isawaitable(produced):
-            produced = await produced
-        if not isinstance(produced, Mapping):
-            raise ConfigError(
-                "headers",
-                type(produced).__name__,
-                "the headers callable must return a dict of str to str",
-            )
-        headers.update({str(k): str(v) for k, v in produced.items()})
+    if produced:
+        headers.update(produced)
     if options.protocol == "wss" and options.reject_unauthorized is False:
         log_event(
             logger,

@@ -250,11 +250,7 @@ class ClientCore:
         self.state = Opening(event.link, state.waiters, state.series)
         # The open listeners run first (their sends go out before anything queued); the
         # opening phase then starts unless one of them already closed the link.
-        return [
-            act.Emit(OpenEvent()),
-            act.Emit(ConnectionChangeEvent(True)),
-            act.RunOpening(event.link),
-        ]
+        return [_EMIT_OPEN, _EMIT_CONNECTED, act.RunOpening(event.link)]
 
     def _dial_failed(self, event: inp.DialFailed, now: float) -> list[act.Action]:
         state = self._state
@@ -385,6 +381,10 @@ class ClientCore:
             return [act.Abort(link), *self._closed(link, 1006, "", error, now)]
         return []
 
+
+# Events without fields are immutable: one instance of each (and of its Emit) serves all.
+_EMIT_OPEN = act.Emit(OpenEvent())
+_EMIT_CONNECTED = act.Emit(ConnectionChangeEvent(True))
 
 #: The transition for each kind of input (one dict lookup, not a chain of tests).
 _HANDLE: dict[type[Any], Callable[[ClientCore, Any, float], list[act.Action]]] = {

@@ -33,5 +33,9 @@ def down_events(code: int, reason: str, error: BaseException | None) -> list[act
     if error is not None:
         events.append(act.Emit(ErrorEvent(error)))
     events.append(act.Emit(CloseEvent(code, reason)))
-    events.append(act.Emit(ConnectionChangeEvent(False)))
+    events.append(_EMIT_DISCONNECTED)
     return events
+
+
+# Immutable, so one instance serves every close.
+_EMIT_DISCONNECTED = act.Emit(ConnectionChangeEvent(False))

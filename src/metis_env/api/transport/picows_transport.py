@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import socket
 import ssl
 import sys
@@ -81,6 +82,17 @@ def _listener_class() -> type[PicowsTransport]:
     return _listener_cls
 
 
+_client_logger: logging.Logger | None = None
+
+
+def _logger() -> logging.Logger:
+    """picows' own client logger (``picows.client``), looked up once rather than per connect."""
+    global _client_logger
+    if _client_logger is None:
+        _client_logger = logging.getLogger("picows.client")
+    return _client_logger
+
+
 class PicowsConnector:
     """Opens connections with picows. No compression, no proxy: use ``websockets`` for those."""
 
@@ -129,6 +141,7 @@ class PicowsConnector:
                     # idle memory but means more, smaller reads under load (see benchmarks).
                     read_buffer_init_size=READ_BUFFER_INIT,
                     use_aiofastnet=USE_AIOFASTNET,
+                    logger_name=_logger(),
                 )
             if not isinstance(conn, PicowsTransport):
                 raise ConnectError(
