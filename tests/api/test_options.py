@@ -422,3 +422,29 @@ def test_input_dicts_are_copied() -> None:
     options = parse({"headers": headers})
     headers["X-A"] = "2"
     assert options.headers == {"X-A": "1"}
+
+
+def test_equal_scalar_configs_still_get_their_own_options() -> None:
+    """Checks of a repeated config are memoised; the options objects and their dicts are not."""
+    first = parse({"host": "h", "port": 1})
+    second = parse({"host": "h", "port": 1})
+    assert first == second and first is not second
+    first.headers["X-Leak"] = "1"  # misuse of a frozen model's dict: it stays in that object
+    assert second.headers == {} and parse({"host": "h", "port": 1}).headers == {}
+
+
+def test_a_memoised_config_does_not_let_a_bad_lookalike_through() -> None:
+    """``True == 1`` and ``hash(True) == hash(1)``: the memo keys on types too."""
+    assert parse({"port": 1}).port == 1
+    with pytest.raises(InvalidConfigurationError, match="port"):
+        parse({"port": True})
+    for _ in range(2):  # a bad config is checked (and refused) every time
+        with pytest.raises(InvalidConfigurationError, match="connectTimeout"):
+            parse({"connectTimeout": -1})
+
+
+def test_a_misspelt_key_warns_every_time() -> None:
+    """Configs with unknown keys are not memoised, so the near-miss warning is not lost."""
+    for _ in range(2):
+        with pytest.warns(ConfigWarning, match="conectTimeout"):
+            parse({"conectTimeout": 5})

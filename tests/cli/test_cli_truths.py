@@ -20,12 +20,13 @@ from metis_env.cli.ui import LiveEvents, Ui
 from metis_env.runtime import ClientEvent
 
 ENV_SCHEMA = """
+from pathlib import Path
 from metis_env.schema import TargetEnvSchema
 environment = TargetEnvSchema(name="Drone fleet", description="d", version="1.0.0")
 
 async def setup(context):
     (context.config.target_env_config and None)
-    open({marker!r}, "w").write("setup ran")
+    Path({marker!r}).write_text("setup ran")
 
 environment.on("environment-setup", setup)
 """

@@ -107,11 +107,12 @@ async def test_bad_close_arguments_are_config_errors(server: TestServer, open_ws
     assert await rec.next_message(WAIT) == "still open"
 
 
-@pytest.mark.parametrize("closer", ["client", "server"])
+@pytest.mark.parametrize("closer", ["client", "client-start", "server"])
 async def test_picows_late_parser_error_is_retrieved(connector: Connector, closer: str) -> None:
     """Garbage after the closing handshake: picows keeps a parser error for
-    wait_disconnected(); it is retrieved (by close() itself, or by a task when the peer
-    closed first), so asyncio never reports 'exception was never retrieved'."""
+    wait_disconnected(); it is retrieved (by close() itself, or, after start_close() or when
+    the peer closed first, by a callback on the future wait_disconnected() awaits), so
+    asyncio never reports 'exception was never retrieved'."""
     loop = asyncio.get_running_loop()
     reports: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: reports.append(context))
@@ -123,6 +124,8 @@ async def test_picows_late_parser_error_is_retrieved(connector: Connector, close
             transport = await connector.open(OpenRequest(url=peer.url(), close_timeout=1.0), rec)
             if closer == "client":
                 await asyncio.wait_for(transport.close(), WAIT)
+            elif closer == "client-start":
+                transport.start_close()
             assert (await rec.wait_closed())[0] == 1000
         del transport, rec
         # picows keeps the connection alive for its delayed disconnect after a parser error

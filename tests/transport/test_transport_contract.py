@@ -17,6 +17,7 @@ from servers import TestServer, frame
 from transport_helpers import WAIT, Opener
 
 from metis_env.api.errors import (
+    ConfigError,
     ConnectionClosedError,
     ConnectRefusedError,
     ConnectTimeoutError,
@@ -121,6 +122,44 @@ async def test_close_timeout_when_peer_never_answers(server: TestServer, open_ws
     code, _, _ = await rec.wait_closed()
     assert code == 1006
     assert len(rec.close_events()) == 1
+
+
+async def test_start_close_returns_at_once_and_on_close_reports_the_end(
+    server: TestServer, open_ws: Opener
+) -> None:
+    """start_close() writes the close frame without waiting; on_close then reports it once."""
+    transport, rec = await open_ws(server.url("/echo"))
+    transport.start_close(4002, "started")
+    assert not rec.closed.done()  # nothing is reported before the loop runs
+    assert await rec.wait_closed() == (4002, "started", None)
+    closed = await server.next_close()
+    assert (closed.code, closed.reason) == (4002, "started")
+    transport.start_close()  # again, once closed: nothing happens
+    await asyncio.sleep(0.02)  # a window for a duplicate on_close to show up
+    assert len(rec.close_events()) == 1
+
+
+async def test_start_close_is_bounded_when_peer_never_answers(
+    server: TestServer, open_ws: Opener
+) -> None:
+    """start_close() against a silent peer: on_close reports 1006 after close_timeout."""
+    transport, rec = await open_ws(server.url("/never-close"), close_timeout=0.2)
+    start = time.monotonic()
+    transport.start_close()
+    code, _, _ = await rec.wait_closed()
+    assert code == 1006
+    assert 0.15 <= time.monotonic() - start < 1.0
+
+
+async def test_start_close_rejects_a_bad_code_and_changes_nothing(
+    server: TestServer, open_ws: Opener
+) -> None:
+    """A code an endpoint may not send fails at once, as close() does; the link stays open."""
+    transport, rec = await open_ws(server.url("/echo"))
+    with pytest.raises(ConfigError):
+        transport.start_close(1005)
+    await transport.send_text("still open")
+    assert await rec.next_message() == "still open"
 
 
 async def test_abort_reports_1006(server: TestServer, open_ws: Opener) -> None:

@@ -27,7 +27,9 @@ Contract for every implementation (tested once for all by ``tests/transport/``):
   connection is not open;
   they may wait for write buffer space (backpressure).
 * ``close`` performs the closing handshake and returns when the connection is closed; when the
-  peer does not answer within ``request.close_timeout`` it aborts. ``abort`` drops the TCP
+  peer does not answer within ``request.close_timeout`` it aborts. ``start_close`` does the
+  same without waiting: it returns at once and ``on_close`` reports the end (the client
+  closes this way; for a transport without it, it runs ``close`` in a task). ``abort`` drops the TCP
   connection at once, never blocks and never raises; ``on_close`` then reports 1006.
 """
 
@@ -110,6 +112,9 @@ class Transport(Protocol):
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close gracefully (closing handshake, bounded by ``close_timeout``)."""
+
+    def start_close(self, code: int = 1000, reason: str = "") -> None:
+        """Begin `close` and return at once; ``on_close`` reports the end."""
 
     def abort(self) -> None:
         """Drop the TCP connection now, without a closing handshake."""

@@ -28,11 +28,13 @@ from metis_env.api.closecodes import check_close, check_ping
 from metis_env.api.errors import (
     ConnectionClosedError,
 )
-from metis_env.api.logs import RedactingLogger, redacted_url, url_secrets
+from metis_env.api.logs import RedactingLogger, log_event, redacted_url, url_secrets
 from metis_env.api.transport._failures import FAILURE_CODES, connection_lost, protocol_failure
 from metis_env.api.transport._tls import default_context
 from metis_env.api.transport._websockets_open import map_open_errors
 from metis_env.api.transport.base import OpenRequest, TransportListener
+
+logger = logging.getLogger("metis_env.api.transport.websockets_transport")
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -55,6 +57,8 @@ class WebsocketsTransport:
         self._close_requested = False
         # A listener's exception from on_pong (called inside websockets' data_received).
         self._listener_error: BaseException | None = None
+        # The task `start_close` runs `close` in (kept so it is not garbage-collected).
+        self._closer: asyncio.Task[None] | None = None
         loop = asyncio.get_running_loop()
         # Pongs that came with or right after the handshake wait until open() has returned.
         held: list[bytes] = conn.held_pongs  # type: ignore[attr-defined]
@@ -126,6 +130,17 @@ class WebsocketsTransport:
             await self._conn.close(code, reason)
         # on_close is delivered by the reader; wait for it so "closed" means closed.
         await asyncio.shield(self._reader)
+
+    def start_close(self, code: int = 1000, reason: str = "") -> None:
+        """Begin `close` and return at once; ``on_close`` reports its end.
+
+        websockets closes in a coroutine, so this runs `close` in a task the transport
+        keeps; a failure of that task is logged at DEBUG (``on_close`` still comes).
+        """
+        check_close(code, reason)
+        task = asyncio.get_running_loop().create_task(self.close(code, reason))
+        self._closer = task
+        task.add_done_callback(_log_close_failure)
 
     def abort(self) -> None:
         self._close_requested = True
@@ -306,3 +321,11 @@ def _proxy_arg(proxy: str | None) -> str | bool | None:
     if proxy == "env":
         return True
     return proxy
+
+
+def _log_close_failure(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log_event(logger, logging.DEBUG, "close.error", "", "closing handshake failed: %r", error)
