@@ -266,8 +266,10 @@ def render_markdown(
     targets: Sequence[Mapping[str, Any]],
     startup: Mapping[str, Mapping[str, Any]] | None = None,
     issue10: Sequence[Mapping[str, Any]] = (),
+    after_issue10: Sequence[str] = (),
 ) -> str:
-    """The whole report: machine, issue 10's table, start-up, one table per scenario, targets.
+    """The whole report: machine, issue 10's table (then ``after_issue10``'s sections),
+    start-up, one table per scenario, targets.
 
     ``notes`` says why a (scenario, client) cell has no result (skipped, failed, budget).
     """
@@ -287,6 +289,8 @@ def render_markdown(
     ]
     if issue10:
         out += _issue10_table(issue10)
+    for section in after_issue10:  # e.g. connect_cost.py's counts behind the handshake rows
+        out += [section, ""]
     if startup:
         out += _startup_table(startup)
     for name in scenarios:

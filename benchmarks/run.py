@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import connect_cost
 from clients import CLIENTS, DEFAULT_CLIENTS, EXTERNAL_CLIENTS
 from report import check_issue10, check_targets, machine_info, render_markdown, summarise
 from scenarios import SCENARIOS
@@ -196,6 +197,7 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
         began = time.monotonic()
         startup = measure_startup(args.startup_rounds, _child_env(), client_cpu)
         _log(f"startup: {args.startup_rounds} rounds ({time.monotonic() - began:.1f} s)")
+    cost = None  # connect_cost.measure's counts, when asked for
     server, ports = start_server(server_cpu)
     try:
         port_args = ["--ws-port", str(ports["ws_port"]), "--tcp-port", str(ports["tcp_port"])]
@@ -260,6 +262,11 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
                         shown = "FAILED: " + str(record.get("error") or record.get("skipped"))
                         notes.setdefault(key, "failed: " + shown[8:60])
                     _log(f"[{index}/{total}] {scenario} {client} #{repeat}: {shown} ({took:.1f} s)")
+        if args.connect_cost and "handshakes" in scenarios and not args.quick:
+            began = time.monotonic()
+            valgrind = shutil.which("valgrind") is not None
+            cost = connect_cost.measure(ports["ws_port"], 300, 50, 250, instructions=valgrind)
+            _log(f"connect cost: counted ({time.monotonic() - began:.1f} s)")
     finally:
         stop_server(server)
     summary = summarise(cells)
@@ -283,6 +290,7 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
         "targets": check_targets(summary, ours),
         "startup": startup,
         "issue10": check_issue10(summary, startup),
+        "connect_cost": cost,
         "_notes": notes,
     }
 
@@ -308,6 +316,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cell-timeout", type=float, default=60.0, help="one cell, seconds")
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="'' to skip")
     parser.add_argument("--json", default="", help="also write the raw cells here")
+    parser.add_argument(
+        "--no-connect-cost",
+        dest="connect_cost",
+        action="store_false",
+        help="skip counting where a connect + close costs more than raw picows",
+    )
     args = parser.parse_args(argv)
     if args.repeat is None:
         args.repeat = 1 if args.quick else 3
@@ -335,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome["targets"],
         outcome["startup"],
         outcome["issue10"],
+        [connect_cost.render(outcome["connect_cost"])] if outcome["connect_cost"] else [],
     )
     print(markdown)
     if args.results:

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "benchmarks" / "run.py"
 CLIENTS = ("raw_tcp", "websockets")
@@ -73,3 +75,37 @@ def test_tiny_run_prints_tables_and_writes_json(tmp_path: Path) -> None:
     assert 0 < seq["p50_us"] <= seq["p99_us"]
     # One progress line per cell on stderr.
     assert done.stderr.count("] sequential ") == len(CLIENTS)
+
+
+def test_connect_cost_counts_calls_per_layer(tmp_path: Path) -> None:
+    """connect_cost.py counts each client's Python calls per cycle, by layer, for real."""
+    pytest.importorskip("picows", reason="raw picows is the reference (extra 'fast')")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "connect_cost.py"),
+            "--n",
+            "20",
+            "--no-instructions",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {
+        line.split(" | ")[0].strip("| *"): line
+        for line in done.stdout.splitlines()
+        if line.startswith("| ")
+    }
+    ours = rows["metis-env client (options, core, driver, events, handles)"]
+    cells = [float(c) for c in ours.strip("| ").split(" | ")[1:]]
+    assert cells[0] == 0 and cells[1] == 0 and cells[2] > 0  # only metis runs our code
+    total = [float(c) for c in rows["all"].strip("| ").split(" | ")[1:]]
+    assert total[2] > total[0] > 0 and total[3] == round(total[2] - total[0], 1)

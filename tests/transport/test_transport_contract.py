@@ -257,6 +257,32 @@ async def test_handshake_timeout(server: TestServer, connector: Connector) -> No
     assert "200 ms" in str(info.value)
 
 
+async def test_handshake_timeout_leaves_the_task_uncancelled(
+    server: TestServer, connector: Connector
+) -> None:
+    """After an open timeout the caller's task is not left half-cancelled (``cancelling()``)."""
+    task = asyncio.current_task()
+    assert task is not None
+    with pytest.raises(ConnectTimeoutError):
+        await connector.open(OpenRequest(url=server.url("/slow"), open_timeout=0.1), _NoListener())
+    assert task.cancelling() == 0
+    await asyncio.sleep(0)  # a cancellation left pending would be raised here
+
+
+async def test_cancelling_an_open_is_a_cancellation_not_a_timeout(
+    server: TestServer, connector: Connector
+) -> None:
+    """Cancelling the task that opens raises CancelledError, and quickly, never a timeout."""
+    request = OpenRequest(url=server.url("/slow"), open_timeout=5.0)
+    opening = asyncio.ensure_future(connector.open(request, _NoListener()))
+    await asyncio.sleep(0.1)
+    opening.cancel()
+    start = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(opening, WAIT)
+    assert time.monotonic() - start < 1.0
+
+
 async def test_http_503_is_a_handshake_error(server: TestServer, connector: Connector) -> None:
     """A 503 answer to the upgrade: HandshakeError with status 503."""
     request = OpenRequest(url=server.url("/reject?status=503"), open_timeout=WAIT)

@@ -152,7 +152,7 @@ class Driver:
     def feed(self, event: inp.Input) -> None:
         """Give the core one input and carry out what it answers."""
         for action in self.core.handle(event, self.clock.time()):
-            self._do(action)
+            _PERFORM[type(action)](self, action)
 
     def deliver(self, event: MessageEvent) -> None:
         """An incoming message: features first (request matching), then listeners."""
@@ -221,9 +221,6 @@ class Driver:
         return done
 
     # ------------------------------------------------------------------ actions
-
-    def _do(self, action: act.Action) -> None:
-        _PERFORM[type(action)](self, action)
 
     def _emit(self, action: act.Emit) -> None:
         if action.while_in is None or self.core.state is action.while_in:
