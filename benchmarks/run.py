@@ -220,14 +220,14 @@ def run_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
             for scenario in scenarios:
                 notes[scenario, client] = "skipped: " + why.split(" (")[0]
         total = len(runnable) * sum(
-            min(args.repeat, SCENARIOS[s].max_repeat or args.repeat) for s in scenarios
+            SCENARIOS[s].repeats(args.repeat, args.quick) for s in scenarios
         )
         index = 0
-        for repeat in range(1, args.repeat + 1):
+        runs = {s: SCENARIOS[s].repeats(args.repeat, args.quick) for s in scenarios}
+        for repeat in range(1, max(runs.values(), default=0) + 1):
             for scenario in scenarios:
                 n = _scaled_n(scenario, args.quick, args.n_scale)
-                cap = SCENARIOS[scenario].max_repeat
-                if cap is not None and repeat > cap:
+                if repeat > runs[scenario]:
                     continue
                 for client in runnable:
                     index += 1
@@ -312,7 +312,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-pin", dest="pin", action="store_false", help="do not pin server and clients to CPUs"
     )
-    parser.add_argument("--budget", type=float, default=170.0, help="whole run, seconds")
+    parser.add_argument("--budget", type=float, default=260.0, help="whole run, seconds")
     parser.add_argument("--cell-timeout", type=float, default=60.0, help="one cell, seconds")
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="'' to skip")
     parser.add_argument("--json", default="", help="also write the raw cells here")
