@@ -65,7 +65,6 @@ class Driver:
 
     __slots__ = (
         "_dials",
-        "_done",
         "_in_listener_error",
         "_timers",
         "client",
@@ -78,6 +77,7 @@ class Driver:
         "hooks",
         "options",
         "outbox",
+        "sent",
         "shown_url",
         "stats",
         "taps",
@@ -108,8 +108,9 @@ class Driver:
         self.events = EventEmitter(self.listener_failed)
         # Set while the error event for a raising listener is dispatched (no loops).
         self._in_listener_error = False
-        # The completed future every immediately-sent send() returns (created on first use).
-        self._done: asyncio.Future[None] | None = None
+        # The completed future every immediately-sent send() returns (created on first use;
+        # `sent_now` makes it, the send hot path reads it).
+        self.sent: asyncio.Future[None] | None = None
         self.core = ClientCore(
             ReconnectPolicy(
                 auto_reconnect=options.auto_reconnect,
@@ -158,7 +159,9 @@ class Driver:
         """An incoming message: features first (request matching), then listeners."""
         if self.taps:
             self.tap("received", event.raw)
-        self.features.on_message(event)
+        features = self.features
+        if features.watching:  # a request waits or someone waits/iterates: match first
+            features.on_message(event)
         self.events.emit(event)
 
     def count_out(self, data: str | bytes) -> None:
@@ -214,9 +217,9 @@ class Driver:
 
     def sent_now(self) -> asyncio.Future[None]:
         """Sent at once: one shared, already-completed future serves every such send."""
-        done = self._done
+        done = self.sent
         if done is None:
-            done = self._done = asyncio.get_running_loop().create_future()
+            done = self.sent = asyncio.get_running_loop().create_future()
             done.set_result(None)
         return done
 

@@ -30,7 +30,15 @@ class Features:
     per connection nor in memory.
     """
 
-    __slots__ = ("_inbox", "_make_port", "_opened", "_port", "_requests", "_subscriptions")
+    __slots__ = (
+        "_inbox",
+        "_make_port",
+        "_opened",
+        "_port",
+        "_requests",
+        "_subscriptions",
+        "watching",
+    )
 
     def __init__(self, make_port: Callable[[], Port]) -> None:
         self._make_port = make_port
@@ -41,6 +49,8 @@ class Features:
         # The link `on_open` last ran for (None once it closed): a part built later knows
         # whether the connection it joins has been through the opening phase.
         self._opened: object | None = None
+        # True once requests or waiting exist: only then must each message pass here first.
+        self.watching = False
 
     def _get_port(self) -> Port:
         port = self._port
@@ -53,6 +63,7 @@ class Features:
         """Request/response matching (built on first use)."""
         if self._requests is None:
             self._requests = Requests(self._get_port())
+            self.watching = True
         return self._requests
 
     @property
@@ -60,6 +71,7 @@ class Features:
         """``wait_for`` and ``messages()`` (built on first use)."""
         if self._inbox is None:
             self._inbox = Inbox(self._get_port())
+            self.watching = True
         return self._inbox
 
     @property

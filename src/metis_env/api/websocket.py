@@ -353,7 +353,7 @@ class WebSocketApi:
             )
             if driver.taps:
                 driver.tap("sent", payload)
-            return driver.sent_now()
+            return driver.sent or driver.sent_now()
         if self._options.queue_while_disconnected:
             return driver.outbox.enqueue(payload)
         return failed_handle("send()", NotConnectedError(url=self.redacted_url))

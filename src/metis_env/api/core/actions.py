@@ -5,6 +5,9 @@ then events, then handle settlements, so a listener that calls ``connect()`` or
 ``disconnect()`` from inside an event sees the new phase already in place and every earlier
 effect already started. One exception: `RunOpening` follows the open events, and the driver
 skips it when a listener has already moved the core on.
+
+Slotted dataclasses, not frozen, for the reason given in `inputs`; the ones without a
+per-connection field (the ``open`` and ``connection-change`` emits) are built once.
 """
 
 from __future__ import annotations
