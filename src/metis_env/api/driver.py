@@ -25,7 +25,7 @@ from metis_env.api.events import ErrorEvent, Event, EventEmitter, MessageEvent
 from metis_env.api.features import Features
 from metis_env.api.handles import settle
 from metis_env.api.link import Link, build_request, produce_headers
-from metis_env.api.logs import log_event
+from metis_env.api.logs import log_close_failure, log_event
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.outbox import Outbox
 from metis_env.api.port import Port, WireTap
@@ -382,7 +382,7 @@ class Driver:
             return
         task = asyncio.get_running_loop().create_task(transport.close(action.code, action.reason))
         link.closing_task = task
-        task.add_done_callback(_log_close_failure)
+        task.add_done_callback(log_close_failure)
 
     def _link_down(self, action: act.LinkDown) -> None:
         link = action.link
@@ -421,11 +421,3 @@ _PERFORM: dict[type[Any], Callable[[Driver, Any], None]] = {
     act.ArmTimer: Driver._arm_timer,
     act.DisarmTimer: Driver._disarm_timer,
 }
-
-
-def _log_close_failure(task: asyncio.Task[None]) -> None:
-    if task.cancelled():
-        return
-    error = task.exception()
-    if error is not None:
-        log_event(logger, logging.DEBUG, "close.error", "", "closing handshake failed: %r", error)

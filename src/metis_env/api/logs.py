@@ -17,12 +17,15 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from metis_env.api.secrets import is_secret_key, redact_text, redact_url
 
-__all__ = ["RedactingLogger", "log_event", "redacted_url", "url_secrets"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["RedactingLogger", "log_close_failure", "log_event", "redacted_url", "url_secrets"]
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,3 +114,22 @@ class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
         msg, kwargs = self.process(text, kwargs)
         kwargs.setdefault("stacklevel", 2)
         self.logger.log(level, msg, **kwargs)
+
+
+def log_close_failure(task: asyncio.Task[None]) -> None:
+    """Done callback of a task running a graceful close: log its failure at DEBUG.
+
+    The connection's ``on_close`` still reports the end, so the failure has no other use.
+    """
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log_event(
+            logging.getLogger("metis_env.api"),
+            logging.DEBUG,
+            "close.error",
+            "",
+            "closing handshake failed: %r",
+            error,
+        )

@@ -28,13 +28,11 @@ from metis_env.api.closecodes import check_close, check_ping
 from metis_env.api.errors import (
     ConnectionClosedError,
 )
-from metis_env.api.logs import RedactingLogger, log_event, redacted_url, url_secrets
+from metis_env.api.logs import RedactingLogger, log_close_failure, redacted_url, url_secrets
 from metis_env.api.transport._failures import FAILURE_CODES, connection_lost, protocol_failure
 from metis_env.api.transport._tls import default_context
 from metis_env.api.transport._websockets_open import map_open_errors
 from metis_env.api.transport.base import OpenRequest, TransportListener
-
-logger = logging.getLogger("metis_env.api.transport.websockets_transport")
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -140,7 +138,7 @@ class WebsocketsTransport:
         check_close(code, reason)
         task = asyncio.get_running_loop().create_task(self.close(code, reason))
         self._closer = task
-        task.add_done_callback(_log_close_failure)
+        task.add_done_callback(log_close_failure)
 
     def abort(self) -> None:
         self._close_requested = True
@@ -321,11 +319,3 @@ def _proxy_arg(proxy: str | None) -> str | bool | None:
     if proxy == "env":
         return True
     return proxy
-
-
-def _log_close_failure(task: asyncio.Task[None]) -> None:
-    if task.cancelled():
-        return
-    error = task.exception()
-    if error is not None:
-        log_event(logger, logging.DEBUG, "close.error", "", "closing handshake failed: %r", error)
