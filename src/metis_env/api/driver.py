@@ -25,7 +25,7 @@ from metis_env.api.events import ErrorEvent, Event, EventEmitter, MessageEvent
 from metis_env.api.features import Features
 from metis_env.api.handles import settle
 from metis_env.api.link import Link, build_request, produce_headers
-from metis_env.api.logs import log_close_failure, log_event
+from metis_env.api.logs import log_event
 from metis_env.api.options import WebSocketApiOptions
 from metis_env.api.outbox import Outbox
 from metis_env.api.port import Port, WireTap
@@ -372,17 +372,11 @@ class Driver:
         if not isinstance(link, Link) or link.transport is None:
             return
         transport = link.transport
-        start_close = getattr(transport, "start_close", None)
-        if start_close is not None:  # no task: the transport's on_close reports the end
-            try:
-                start_close(action.code, action.reason)
-            except Exception as exc:  # a transport bug: drop the connection, never hang
-                log_event(logger, logging.DEBUG, "close.error", "", "closing failed: %r", exc)
-                transport.abort()
-            return
-        task = asyncio.get_running_loop().create_task(transport.close(action.code, action.reason))
-        link.closing_task = task
-        task.add_done_callback(log_close_failure)
+        try:  # no task: the transport's on_close reports the end
+            transport.start_close(action.code, action.reason)
+        except Exception as exc:  # a transport bug: drop the connection, never hang
+            log_event(logger, logging.DEBUG, "close.error", "", "closing failed: %r", exc)
+            transport.abort()
 
     def _link_down(self, action: act.LinkDown) -> None:
         link = action.link

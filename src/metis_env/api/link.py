@@ -51,7 +51,6 @@ class Link:
     __slots__ = (
         "abort_error",
         "closed",
-        "closing_task",
         "core",
         "headers",
         "host",
@@ -68,9 +67,8 @@ class Link:
         self.transport: Transport | None = None
         # Pings while the connection lives (None when keepalive is off).
         self.keepalive: Keepalive | None = None
-        # The task running the opening phase, and the one running a graceful close.
+        # The task running the opening phase, if it needs one.
         self.opening_task: asyncio.Task[None] | None = None
-        self.closing_task: asyncio.Task[None] | None = None
         # Why we dropped it ourselves (keepalive timeout), reported with the 1006 close.
         self.abort_error: BaseException | None = None
         # The request headers it opened with (for wire taps).

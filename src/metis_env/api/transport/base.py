@@ -28,9 +28,9 @@ Contract for every implementation (tested once for all by ``tests/transport/``):
   they may wait for write buffer space (backpressure).
 * ``close`` performs the closing handshake and returns when the connection is closed; when the
   peer does not answer within ``request.close_timeout`` it aborts. ``start_close`` does the
-  same without waiting: it returns at once and ``on_close`` reports the end (the client
-  closes this way; for a transport without it, it runs ``close`` in a task). ``abort`` drops the TCP
-  connection at once, never blocks and never raises; ``on_close`` then reports 1006.
+  same without waiting (the client closes this way): it returns at once and ``on_close``
+  reports the end. ``abort`` drops the TCP connection at once, never blocks and never
+  raises; ``on_close`` then reports 1006.
 """
 
 from __future__ import annotations

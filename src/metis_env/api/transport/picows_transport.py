@@ -82,15 +82,8 @@ def _listener_class() -> type[PicowsTransport]:
     return _listener_cls
 
 
-_client_logger: logging.Logger | None = None
-
-
-def _logger() -> logging.Logger:
-    """picows' own client logger (``picows.client``), looked up once rather than per connect."""
-    global _client_logger
-    if _client_logger is None:
-        _client_logger = logging.getLogger("picows.client")
-    return _client_logger
+#: picows' own client logger, looked up once rather than by picows on every connect.
+_CLIENT_LOGGER = logging.getLogger("picows.client")
 
 
 class PicowsConnector:
@@ -154,7 +147,7 @@ class PicowsConnector:
                     # idle memory but means more, smaller reads under load (see benchmarks).
                     read_buffer_init_size=READ_BUFFER_INIT,
                     use_aiofastnet=USE_AIOFASTNET,
-                    logger_name=_logger(),
+                    logger_name=_CLIENT_LOGGER,
                 )
             except asyncio.CancelledError:
                 # Ours (the deadline) and nobody else's: a timeout, as asyncio.timeout says.
